@@ -1,0 +1,74 @@
+import dicomParser, { type DataSet } from 'dicom-parser';
+import { DicomError, asDicomError } from './errors.js';
+import { EXPLICIT_LITTLE_UID, IMPLICIT_LITTLE_UID } from './syntax.js';
+import { PIXEL_DATA_TAG } from './header.js';
+
+export interface ParsedDicom {
+  dataSet: DataSet;
+  transferSyntaxUID: string;
+  /** True when the file had no Part 10 preamble (its syntax was guessed from its first element). */
+  noMetaHeader: boolean;
+}
+
+const PAST_END = /past end of buffer|buffer overread|buffer overrun|beyond the end/i;
+const VRS = new Set('AE AS AT CS DA DS DT FL FD IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV'.split(' '));
+
+/** True when the bytes carry the Part 10 "DICM" magic after the 128-byte preamble. */
+export function hasPart10Magic(bytes: Uint8Array): boolean {
+  return bytes.length >= 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d;
+}
+
+/** A bare data set without meta header starts with a group 0008 element (or 0002 / 0000), little endian. */
+function looksLikeBareDataSet(bytes: Uint8Array): boolean {
+  if (bytes.length < 8) return false;
+  const group = bytes[0]! | (bytes[1]! << 8);
+  return group === 0x0008 || group === 0x0002 || group === 0x0000;
+}
+
+/** dicom-parser throws strings, Errors, or `{exception, dataSet}` objects. */
+function parserMessage(err: unknown): string {
+  if (typeof err === 'string') return err;
+  if (err instanceof Error) return err.message;
+  if (err && typeof err === 'object' && 'exception' in err) return parserMessage((err as { exception: unknown }).exception);
+  return String(err);
+}
+
+/** A bare data set is explicit VR when bytes 4-5 of its first element spell a VR. */
+function bareDataSetSyntax(bytes: Uint8Array): string {
+  const vr = String.fromCharCode(bytes[4]!, bytes[5]!);
+  return VRS.has(vr) ? EXPLICIT_LITTLE_UID : IMPLICIT_LITTLE_UID;
+}
+
+export class BufferTooShort extends Error {}
+
+/**
+ * Parses DICOM bytes with dicom-parser. With `untilPixelData` it stops at the PixelData element header
+ * (its offset and declared length are known, its value is not read). Throws BufferTooShort when `bytes`
+ * is a prefix of the file that ends inside the header, DicomError otherwise.
+ */
+export function parseDicomBytes(bytes: Buffer, opts: { untilPixelData?: boolean; isWholeFile: boolean }): ParsedDicom {
+  const untilTag = opts.untilPixelData ? PIXEL_DATA_TAG : undefined;
+  let noMetaHeader = false;
+  let options: dicomParser.ParseDicomOptions = { untilTag };
+  if (!hasPart10Magic(bytes)) {
+    if (!looksLikeBareDataSet(bytes)) {
+      throw new DicomError('not-dicom', 'no DICM magic at byte 128 and no data set at byte 0');
+    }
+    noMetaHeader = true;
+    options = { ...options, TransferSyntaxUID: bareDataSetSyntax(bytes) };
+  }
+  let dataSet: DataSet;
+  try {
+    dataSet = dicomParser.parseDicom(bytes, options);
+  } catch (err) {
+    const message = parserMessage(err);
+    if (PAST_END.test(message)) {
+      if (!opts.isWholeFile) throw new BufferTooShort(message);
+      throw new DicomError('truncated', `header runs past the end of the file (${message})`);
+    }
+    throw asDicomError(message, noMetaHeader ? 'not-dicom' : 'invalid-header');
+  }
+  const transferSyntaxUID = options.TransferSyntaxUID ?? (dataSet.string('x00020010') ?? '').trim().replace(/\0/g, '');
+  if (!transferSyntaxUID) throw new DicomError('invalid-header', 'meta header has no TransferSyntaxUID');
+  return { dataSet, transferSyntaxUID, noMetaHeader };
+}

@@ -1,0 +1,92 @@
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import type { DataSet } from 'dicom-parser';
+import { DicomError, asDicomError } from './errors.js';
+import { type DicomHeader, headerFromDataSet } from './header.js';
+import { BufferTooShort, parseDicomBytes } from './parse.js';
+import { type ByteSource, checkPixelData } from './pixel-data.js';
+import { DEFLATED_UID } from './syntax.js';
+
+/** A parsed file: its header attributes and the dicom-parser data set they came from. */
+export interface DicomFile {
+  path: string;
+  header: DicomHeader;
+  dataSet: DataSet;
+  /** Quirks of the file container itself (e.g. a missing meta header). */
+  containerQuirks: string[];
+}
+
+const FIRST_CHUNK = 16 * 1024;
+
+function bufferSource(bytes: Uint8Array): ByteSource {
+  return { size: bytes.length, read: (position, length) => bytes.subarray(position, position + length) };
+}
+
+function fileSource(fd: number, size: number): ByteSource {
+  return {
+    size,
+    read(position, length) {
+      const buf = Buffer.allocUnsafe(length);
+      const n = readSync(fd, buf, 0, length, position);
+      return buf.subarray(0, n);
+    },
+  };
+}
+
+function finish(path: string, parsed: ReturnType<typeof parseDicomBytes>, source: ByteSource): DicomFile {
+  const header = headerFromDataSet(parsed.dataSet, parsed.transferSyntaxUID);
+  checkPixelData(parsed.dataSet, header, parsed.transferSyntaxUID === DEFLATED_UID ? bufferSource(parsed.dataSet.byteArray) : source);
+  return { path, header, dataSet: parsed.dataSet, containerQuirks: parsed.noMetaHeader ? ['no-meta-header'] : [] };
+}
+
+/**
+ * Reads only the header of a DICOM file: the bytes before PixelData, plus the item headers of
+ * encapsulated pixel data, so that truncated files and files without pixels are caught without
+ * reading or decoding the pixels. Throws a DicomError with a one-line reason.
+ */
+export function readDicomHeader(path: string): DicomFile {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const size = fstatSync(fd).size;
+    if (size === 0) throw new DicomError('not-dicom', 'empty file');
+    const source = fileSource(fd, size);
+    for (let chunk = Math.min(FIRST_CHUNK, size); ; chunk = Math.min(chunk * 4, size)) {
+      const bytes = Buffer.from(source.read(0, chunk));
+      const isWholeFile = chunk >= size;
+      try {
+        const parsed = parseDicomBytes(bytes, { untilPixelData: true, isWholeFile });
+        if (parsed.transferSyntaxUID === DEFLATED_UID && !isWholeFile) continue;
+        if (!isWholeFile && !parsed.dataSet.elements['x7fe00010']) continue;
+        return finish(path, parsed, source);
+      } catch (err) {
+        if (err instanceof BufferTooShort && !isWholeFile) continue;
+        throw err;
+      }
+    }
+  } catch (err) {
+    throw asDicomError(err);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Reads and parses a whole DICOM file, ready for pixel decoding. Throws a DicomError with a one-line reason. */
+export function readDicomFile(path: string): DicomFile {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (err) {
+    throw asDicomError(err);
+  }
+  return parseDicomFile(path, bytes);
+}
+
+/** Parses a whole DICOM file already in memory (e.g. an upload). */
+export function parseDicomFile(name: string, bytes: Buffer): DicomFile {
+  try {
+    const parsed = parseDicomBytes(bytes, { isWholeFile: true });
+    return finish(name, parsed, bufferSource(bytes));
+  } catch (err) {
+    throw asDicomError(err);
+  }
+}

@@ -1,0 +1,3 @@
+/** ichdetect's library API: everything the `ich` CLI does is a call a user can make from code. */
+export * from './dicom/index.js';
+export * from './preprocess/index.js';

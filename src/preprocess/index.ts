@@ -1,0 +1,3 @@
+export { WINDOW_PRESETS, DEFAULT_WINDOWS, parseWindows, windowImage, type HuWindow } from './window.js';
+export { resampleArea } from './resample.js';
+export { sliceTensor, tensorSpec, DEFAULT_SIZE, type TensorSpec } from './tensor.js';
