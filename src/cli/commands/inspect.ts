@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import { DicomError } from '../../dicom/errors.js';
 import { loadSlice } from '../../dicom/load.js';
 import { formatSummary, summarizeSlice } from '../../dicom/summary.js';
+import { writePng } from '../../figures/canvas.js';
+import { inspectFigure } from '../../figures/inspect.js';
 
 export function registerInspect(program: Command): void {
   program
@@ -11,11 +13,13 @@ export function registerInspect(program: Command): void {
     .argument('<file>', 'DICOM file')
     .option('--json', 'print one JSON object')
     .option('--hu <out.f32>', 'write the HU image as raw little-endian float32, rows × columns, row-major')
-    .action(async (file: string, opts: { json?: boolean; hu?: string }) => {
+    .option('--png <out.png>', 'write a figure: stored values, HU, each window (brain, subdural, soft) and the stacked RGB input')
+    .action(async (file: string, opts: { json?: boolean; hu?: string; png?: string }) => {
       const slice = await loadSlice(file).catch((err: unknown) => {
         throw new Error(`${file}: ${err instanceof DicomError ? err.reason : String(err)}`);
       });
       const summary = summarizeSlice(slice);
+      if (opts.png) writePng(opts.png, inspectFigure(slice));
       if (opts.hu) writeFileSync(opts.hu, new Uint8Array(slice.hu.buffer, slice.hu.byteOffset, slice.hu.byteLength));
       process.stdout.write(opts.json ? JSON.stringify(summary) + '\n' : formatSummary(summary) + '\n');
     });

@@ -1,0 +1,6 @@
+/** Figures: PNG renderings of slices, data sets and (later) model results. */
+export { inspectFigure, inspectFigureLayout, DEFAULT_PANEL_SIZE, DEFAULT_HU_RANGE, type InspectFigureOptions, type InspectLayout, type InspectPanel, type InspectPanelKind } from './inspect.js';
+export { labelDistributionChart, labelDistributionLayout, formatPercent, type LabelCount, type LabelChartOptions, type LabelChartLayout, type LabelBar } from './label-distribution.js';
+export { createFigure, drawText, panelTitle, toPng, writePng, font, figureFontFamily, registerFigureFont, formatCount, formatSigned, PANEL_TITLE_HEIGHT, type Figure, type TextStyle } from './canvas.js';
+export { greyToRgba, channelsToRgba, imageData, normalizeLinear, minMax } from './raster.js';
+export { DARK_THEME, LIGHT_THEME, LABEL_COLORS, labelColor, resolveTheme, type FigureTheme, type ThemeName } from './theme.js';
