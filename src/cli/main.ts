@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerIndex } from './commands/index-cmd.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerPreprocess } from './commands/preprocess.js';
+import { registerSplit } from './commands/split.js';
 
 const program = new Command('ich')
   .description('ichdetect: intracranial hemorrhage detection on head CT')
@@ -8,6 +11,9 @@ const program = new Command('ich')
   .showHelpAfterError();
 
 registerInspect(program);
+registerIndex(program);
+registerSplit(program);
+registerPreprocess(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`ich: ${err instanceof Error ? err.message : String(err)}\n`);

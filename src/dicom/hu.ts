@@ -1,4 +1,4 @@
-import type { DecodedFrame } from './codecs/index.js';
+import type { DecodedFrame, StoredArray } from './codecs/index.js';
 import type { DicomHeader } from './header.js';
 import type { Quirk } from './quirks.js';
 
@@ -15,9 +15,11 @@ export const AIR_HU = -1000;
 /** Pixels at or below this are outside the scan circle (RSNA files use -2000 stored + intercept). */
 export const OUTSIDE_CIRCLE_HU = -2000;
 
-/** True for the RSNA 12-bit wrap: BitsStored 12, unsigned, RescaleIntercept > -100. */
-export function hasRsnaWrap(h: Pick<DicomHeader, 'bitsStored' | 'pixelRepresentation' | 'rescaleIntercept'>): boolean {
-  return h.bitsStored === 12 && h.pixelRepresentation === 0 && h.rescaleIntercept > -100;
+/** True for the RSNA 12-bit wrap: a CT slice with BitsStored 12, unsigned, RescaleIntercept > -100. */
+export function hasRsnaWrap(h: Pick<DicomHeader, 'modality' | 'bitsStored' | 'pixelRepresentation' | 'rescaleIntercept'>): boolean {
+  // Only CT (or unlabelled) pixels are HU: an MR with these bits and a small intercept is not wrapped.
+  const ct = h.modality === 'CT' || h.modality === '';
+  return ct && h.bitsStored === 12 && h.pixelRepresentation === 0 && h.rescaleIntercept > -100;
 }
 
 /**
@@ -29,48 +31,84 @@ export function huFromStored(frame: DecodedFrame, h: DicomHeader): HuImage {
   const n = h.rows * h.columns;
   const data = frame.data;
   if (data.length < n) throw new Error(`decoded ${data.length} pixels, ${h.rows}×${h.columns} expected`);
-  const bits = h.bitsStored;
   const signed = h.pixelRepresentation === 1;
+  const wrap = hasRsnaWrap(h);
+  const hu = new Float32Array(n);
+  const counts = { changed: 0, padded: 0, outside: 0 };
+  const params: ConvertParams = {
+    slope: h.rescaleSlope,
+    intercept: wrap ? -1000 : h.rescaleIntercept,
+    padding: h.pixelPaddingValue ?? NaN,
+  };
+  const arraySigned = data instanceof Int8Array || data instanceof Int16Array || data instanceof Int32Array;
+  if (h.bitsStored === h.bitsAllocated && arraySigned === signed && !wrap) convertDirect(data, n, params, hu, counts);
+  else convertMasked(data, n, h.bitsStored, signed, wrap, params, hu, counts);
+  const quirks: Quirk[] = [];
+  const bits = h.bitsStored;
+  if (counts.changed > 0 && signed && frame.codestreamSigned === false) {
+    quirks.push({ name: 'unsigned-codestream', detail: `${counts.changed} pixels sign-extended from ${bits} bits` });
+  } else if (counts.changed > 0) {
+    quirks.push({ name: 'masked-to-bits-stored', detail: `${counts.changed} pixels had bits above BitsStored ${bits}` });
+  }
+  if (wrap) quirks.push({ name: 'rsna-12bit-wrap', detail: `intercept ${h.rescaleIntercept} replaced by -1000 after unwrapping` });
+  if (counts.padded > 0) quirks.push({ name: 'pixel-padding', detail: `${counts.padded} pixels equal PixelPaddingValue ${h.pixelPaddingValue}` });
+  if (counts.outside > 0) quirks.push({ name: 'outside-scan-circle', detail: `${counts.outside} pixels at or below ${OUTSIDE_CIRCLE_HU} HU` });
+  return { rows: h.rows, columns: h.columns, hu, quirks };
+}
+
+interface ConvertParams {
+  slope: number;
+  intercept: number;
+  /** PixelPaddingValue, NaN when absent (never equal to a pixel). */
+  padding: number;
+}
+
+interface ConvertCounts {
+  changed: number;
+  padded: number;
+  outside: number;
+}
+
+/** The common case: the typed array already holds the stored values with the right sign. */
+function convertDirect(data: StoredArray, n: number, p: ConvertParams, hu: Float32Array, counts: ConvertCounts): void {
+  const { slope, intercept, padding } = p;
+  let padded = 0;
+  let outside = 0;
+  for (let i = 0; i < n; i++) {
+    const v = data[i]!;
+    let value = v * slope + intercept;
+    if (v === padding) {
+      padded++;
+      if (value > AIR_HU) value = AIR_HU;
+    } else if (value <= OUTSIDE_CIRCLE_HU) outside++;
+    hu[i] = value;
+  }
+  counts.padded += padded;
+  counts.outside += outside;
+}
+
+/** Masks to BitsStored, sign-extends, and undoes the RSNA wrap. */
+function convertMasked(data: StoredArray, n: number, bits: number, signed: boolean, wrap: boolean, p: ConvertParams, hu: Float32Array, counts: ConvertCounts): void {
   const span = 2 ** bits;
   const mask = bits >= 32 ? 0xffffffff : span - 1;
   const signBit = 2 ** (bits - 1);
-  const wrap = hasRsnaWrap(h);
-  const slope = h.rescaleSlope;
-  const intercept = wrap ? -1000 : h.rescaleIntercept;
-  const padding = h.pixelPaddingValue;
-  const hu = new Float32Array(n);
-  let changed = 0;
-  let padded = 0;
-  let outside = 0;
   for (let i = 0; i < n; i++) {
     const raw = data[i]!;
     let v = bits >= 32 ? raw : (raw & mask) >>> 0;
     if (signed && v >= signBit) v -= span;
-    if (v !== raw) changed++;
+    if (v !== raw) counts.changed++;
+    const stored = v; // PixelPaddingValue is a stored value: compare it before unwrapping
     if (wrap) {
       v += 1000;
       if (v >= 4096) v -= 4096;
     }
-    let value = v * slope + intercept;
-    if (padding !== undefined && v === padding) {
-      padded++;
+    let value = v * p.slope + p.intercept;
+    if (stored === p.padding) {
+      counts.padded++;
       if (value > AIR_HU) value = AIR_HU;
-    } else if (value <= OUTSIDE_CIRCLE_HU) {
-      outside++;
-    }
+    } else if (value <= OUTSIDE_CIRCLE_HU) counts.outside++;
     hu[i] = value;
   }
-  const quirks: Quirk[] = [];
-  const unsignedCodestream = signed && frame.codestreamSigned === false;
-  if (changed > 0 && unsignedCodestream) {
-    quirks.push({ name: 'unsigned-codestream', detail: `${changed} pixels sign-extended from ${bits} bits` });
-  } else if (changed > 0) {
-    quirks.push({ name: 'masked-to-bits-stored', detail: `${changed} pixels had bits above BitsStored ${bits}` });
-  }
-  if (wrap) quirks.push({ name: 'rsna-12bit-wrap', detail: `intercept ${h.rescaleIntercept} replaced by -1000 after unwrapping` });
-  if (padded > 0) quirks.push({ name: 'pixel-padding', detail: `${padded} pixels equal PixelPaddingValue ${padding}` });
-  if (outside > 0) quirks.push({ name: 'outside-scan-circle', detail: `${outside} pixels at or below ${OUTSIDE_CIRCLE_HU} HU` });
-  return { rows: h.rows, columns: h.columns, hu, quirks };
 }
 
 /** Quirks visible from the header alone. */

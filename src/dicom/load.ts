@@ -1,5 +1,6 @@
 import { decodeFrame, type StoredArray } from './codecs/index.js';
 import { DicomError } from './errors.js';
+import type { DicomHeader } from './header.js';
 import { type HuImage, headerQuirks, huFromStored } from './hu.js';
 import type { Quirk } from './quirks.js';
 import { type DicomFile, readDicomFile } from './read.js';
@@ -16,12 +17,17 @@ export interface LoadOptions {
   requireCt?: boolean;
 }
 
+/** Throws when the header does not describe a greyscale slice (or, with requireCt, a CT slice). */
+export function checkSliceHeader(h: DicomHeader, opts: LoadOptions = {}): void {
+  if (opts.requireCt && h.modality !== 'CT') throw new DicomError('not-ct', `modality ${h.modality || 'missing'}, not CT`);
+  if (h.samplesPerPixel !== 1) throw new DicomError('unsupported-pixels', `${h.samplesPerPixel} samples per pixel (${h.photometricInterpretation}); CT is greyscale`);
+}
+
 /** Reads a DICOM file, decodes its first frame and converts it to HU, reporting every quirk. */
 export async function loadSlice(pathOrFile: string | DicomFile, opts: LoadOptions = {}): Promise<CtSlice> {
   const file = typeof pathOrFile === 'string' ? readDicomFile(pathOrFile) : pathOrFile;
   const h = file.header;
-  if (opts.requireCt && h.modality !== 'CT') throw new DicomError('not-ct', `modality ${h.modality || 'missing'}, not CT`);
-  if (h.samplesPerPixel !== 1) throw new DicomError('unsupported-pixels', `${h.samplesPerPixel} samples per pixel (${h.photometricInterpretation}); CT is greyscale`);
+  checkSliceHeader(h, opts);
   const frame = await decodeFrame(file, 0);
   const image = huFromStored(frame, h);
   const quirks: Quirk[] = [

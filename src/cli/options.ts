@@ -1,0 +1,25 @@
+import { join, resolve } from 'node:path';
+import { InvalidArgumentError } from 'commander';
+
+/** The index database used for DIR when --db is not given. */
+export function defaultDbPath(dir: string): string {
+  return join(resolve(dir), '.ich', 'index.db');
+}
+
+export function intOption(name: string, min = 1): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}`);
+    return n;
+  };
+}
+
+export function fractionOption(name: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!(n >= 0 && n < 1)) throw new InvalidArgumentError(`${name} must be a number in [0, 1)`);
+    return n;
+  };
+}
+
+export const pct = (v: number | undefined) => (v === undefined ? '-' : `${(100 * v).toFixed(1)}%`);

@@ -1,0 +1,125 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { TensorSpec } from '../preprocess/tensor.js';
+import { type Db, getMeta, setMeta } from './db.js';
+import { batches, workerPool } from './pool.js';
+import type { Part } from './split.js';
+import type { TensorResult, TensorTask } from './workers/tensor-worker.js';
+
+/** Where and how the tensors of one TensorSpec are cached. */
+export interface CacheInfo {
+  key: string;
+  dir: string;
+  size: number;
+  channels: number;
+  windows: TensorSpec['windows'];
+  /** Bytes of one record (channels × size × size, uint8). */
+  recordBytes: number;
+}
+
+export interface PreprocessOptions {
+  spec: TensorSpec;
+  /** Only files of this split part (requires `ich split`). */
+  part?: Part;
+  /** Cache folder; defaults to `cache-<key>` beside the index database. */
+  dir?: string;
+  threads?: number;
+  batchSize?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface PreprocessSummary {
+  cache: CacheInfo;
+  /** Files cached this run, files already cached before, files rejected while decoding. */
+  cached: number;
+  alreadyCached: number;
+  rejected: number;
+  reasons: Record<string, number>;
+  seconds: number;
+}
+
+export function cacheKey(spec: TensorSpec): string {
+  return `${spec.size}-${spec.windows.map((w) => (w.name.includes('/') ? `${w.center}_${w.width}` : w.name)).join('-')}`;
+}
+
+function ensureCacheTable(db: Db): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS cache_entries (
+    cache TEXT NOT NULL, file_id INTEGER NOT NULL REFERENCES files (id) ON DELETE CASCADE,
+    shard INTEGER NOT NULL, slot INTEGER NOT NULL, PRIMARY KEY (cache, file_id))`);
+}
+
+/** The cache description stored in the index for this spec (created on first use). */
+export function cacheInfo(db: Db, spec: TensorSpec, dir?: string): CacheInfo {
+  const key = cacheKey(spec);
+  const stored = getMeta(db, `cache:${key}`);
+  if (stored) return JSON.parse(stored) as CacheInfo;
+  const info: CacheInfo = {
+    key,
+    dir: dir ?? join(dirname(db.name), `cache-${key}`),
+    size: spec.size,
+    channels: spec.windows.length,
+    windows: spec.windows,
+    recordBytes: spec.windows.length * spec.size * spec.size,
+  };
+  setMeta(db, `cache:${key}`, JSON.stringify(info));
+  return info;
+}
+
+export function shardPath(info: CacheInfo, shard: number): string {
+  return join(info.dir, `shard-${String(shard).padStart(6, '0')}.u8`);
+}
+
+/**
+ * Writes the windowed tensors of every ok file of the index (or of one split part) into the cache,
+ * in worker threads; resumable (cached files are skipped). Files that fail to decode are marked
+ * rejected in the index with their reason.
+ */
+export async function preprocessIndex(db: Db, opts: PreprocessOptions): Promise<PreprocessSummary> {
+  const started = performance.now();
+  ensureCacheTable(db);
+  const info = cacheInfo(db, opts.spec, opts.dir);
+  mkdirSync(info.dir, { recursive: true });
+  const partFilter = opts.part ? `AND f.patient_id IN (SELECT patient_id FROM split WHERE part = @part)` : '';
+  const params = opts.part ? { part: opts.part, cache: info.key } : { cache: info.key };
+  const todo = db
+    .prepare(`SELECT f.id, f.path FROM files f WHERE f.status = 'ok' ${partFilter}
+      AND NOT EXISTS (SELECT 1 FROM cache_entries c WHERE c.cache = @cache AND c.file_id = f.id) ORDER BY f.id`)
+    .all(params) as { id: number; path: string }[];
+  const alreadyCached = (db.prepare(`SELECT COUNT(*) AS n FROM cache_entries c JOIN files f ON f.id = c.file_id WHERE c.cache = @cache ${partFilter}`).get(params) as { n: number }).n;
+  let nextShard = ((db.prepare('SELECT MAX(shard) AS m FROM cache_entries WHERE cache = ?').get(info.key) as { m: number | null }).m ?? -1) + 1;
+  const insert = db.prepare('INSERT OR REPLACE INTO cache_entries (cache, file_id, shard, slot) VALUES (?, ?, ?, ?)');
+  const reject = db.prepare(`UPDATE files SET status = 'rejected', reason_code = ?, reason = ? WHERE id = ?`);
+  const summary: PreprocessSummary = { cache: info, cached: 0, alreadyCached, rejected: 0, reasons: {}, seconds: 0 };
+  let done = 0;
+  opts.onProgress?.(0, todo.length);
+  if (todo.length) {
+    const pool = workerPool('tensor-worker', opts.threads);
+    try {
+      await Promise.all(
+        batches(todo, opts.batchSize ?? 64).map(async (files) => {
+          const shard = nextShard++;
+          const task: TensorTask = { files, size: info.size, windows: info.windows, shardPath: shardPath(info, shard) };
+          const results = (await pool.run(task)) as TensorResult[];
+          db.transaction(() => {
+            for (const r of results) {
+              if (r.slot >= 0) {
+                insert.run(info.key, r.id, shard, r.slot);
+                summary.cached++;
+              } else {
+                reject.run(r.reasonCode ?? 'decode-failed', r.reason ?? 'unknown', r.id);
+                summary.rejected++;
+                summary.reasons[r.reasonCode ?? 'decode-failed'] = (summary.reasons[r.reasonCode ?? 'decode-failed'] ?? 0) + 1;
+              }
+            }
+          })();
+          done += files.length;
+          opts.onProgress?.(done, todo.length);
+        }),
+      );
+    } finally {
+      await pool.destroy();
+    }
+  }
+  summary.seconds = (performance.now() - started) / 1000;
+  return summary;
+}

@@ -1,0 +1,60 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { LABELS } from './labels.js';
+
+export type Db = Database.Database;
+
+/** Label columns in LABELS order: y_any, y_epidural, … */
+export const LABEL_COLUMNS = LABELS.map((l) => `y_${l}`);
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS files (
+  id INTEGER PRIMARY KEY,
+  path TEXT NOT NULL UNIQUE,
+  size INTEGER NOT NULL,
+  mtime_ms REAL NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('ok', 'rejected')),
+  reason_code TEXT,
+  reason TEXT,
+  sop_instance_uid TEXT,
+  patient_id TEXT,
+  study_instance_uid TEXT,
+  series_instance_uid TEXT,
+  modality TEXT,
+  rows INTEGER,
+  columns INTEGER,
+  transfer_syntax TEXT,
+  instance_number INTEGER,
+  position REAL,
+  series_rank INTEGER,
+  ${LABEL_COLUMNS.map((c) => `${c} REAL`).join(',\n  ')}
+);
+CREATE INDEX IF NOT EXISTS files_sop ON files (sop_instance_uid);
+CREATE INDEX IF NOT EXISTS files_series ON files (series_instance_uid, series_rank);
+CREATE INDEX IF NOT EXISTS files_patient ON files (patient_id);
+CREATE TABLE IF NOT EXISTS split (
+  patient_id TEXT PRIMARY KEY,
+  part TEXT NOT NULL CHECK (part IN ('train', 'val', 'test'))
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+`;
+
+/** Opens (creating when needed) an ichdetect index database. */
+export function openIndexDb(path: string): Db {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec(SCHEMA);
+  return db;
+}
+
+export function getMeta(db: Db, key: string): string | undefined {
+  const row = db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+  return row?.value;
+}
+
+export function setMeta(db: Db, key: string, value: string): void {
+  db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+}

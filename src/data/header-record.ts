@@ -1,0 +1,56 @@
+import { DicomError, asDicomError } from '../dicom/errors.js';
+import { positionAlongNormal } from '../dicom/header.js';
+import { checkSliceHeader } from '../dicom/load.js';
+import { readDicomHeader } from '../dicom/read.js';
+
+/** One row of the index: what the header of one file says, or why it was rejected. */
+export interface HeaderRecord {
+  path: string;
+  size: number;
+  mtimeMs: number;
+  status: 'ok' | 'rejected';
+  reasonCode?: string;
+  reason?: string;
+  sopInstanceUID?: string;
+  patientID?: string;
+  studyInstanceUID?: string;
+  seriesInstanceUID?: string;
+  modality?: string;
+  rows?: number;
+  columns?: number;
+  transferSyntaxUID?: string;
+  instanceNumber?: number;
+  position?: number;
+}
+
+export interface FileStamp {
+  path: string;
+  size: number;
+  mtimeMs: number;
+}
+
+/** Reads one header (no pixels) and judges whether the file is a usable CT slice. */
+export function headerRecord(stamp: FileStamp): HeaderRecord {
+  try {
+    const { header: h } = readDicomHeader(stamp.path);
+    checkSliceHeader(h, { requireCt: true });
+    if (!h.sopInstanceUID) throw new DicomError('invalid-header', 'no SOPInstanceUID');
+    return {
+      ...stamp,
+      status: 'ok',
+      sopInstanceUID: h.sopInstanceUID,
+      patientID: h.patientID,
+      studyInstanceUID: h.studyInstanceUID,
+      seriesInstanceUID: h.seriesInstanceUID,
+      modality: h.modality,
+      rows: h.rows,
+      columns: h.columns,
+      transferSyntaxUID: h.transferSyntaxUID,
+      instanceNumber: h.instanceNumber,
+      position: positionAlongNormal(h),
+    };
+  } catch (err) {
+    const e = asDicomError(err);
+    return { ...stamp, status: 'rejected', reasonCode: e.code, reason: e.message };
+  }
+}
