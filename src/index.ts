@@ -1,3 +1,5 @@
 /** ichdetect's library API: everything the `ich` CLI does is a call a user can make from code. */
 export * from './dicom/index.js';
 export * from './preprocess/index.js';
+export * from './data/index.js';
+export * from './figures/index.js';

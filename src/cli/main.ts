@@ -4,6 +4,7 @@ import { registerIndex } from './commands/index-cmd.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerPreprocess } from './commands/preprocess.js';
 import { registerSplit } from './commands/split.js';
+import { registerStats } from './commands/stats.js';
 
 const program = new Command('ich')
   .description('ichdetect: intracranial hemorrhage detection on head CT')
@@ -12,6 +13,7 @@ const program = new Command('ich')
 
 registerInspect(program);
 registerIndex(program);
+registerStats(program);
 registerSplit(program);
 registerPreprocess(program);
 

@@ -1,3 +1,4 @@
 export { WINDOW_PRESETS, DEFAULT_WINDOWS, parseWindows, windowImage, type HuWindow } from './window.js';
 export { resampleArea } from './resample.js';
 export { sliceTensor, tensorSpec, DEFAULT_SIZE, type TensorSpec } from './tensor.js';
+export { fileTensor } from './file-tensor.js';

@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { loadSlice } from '../../src/dicom/load.js';
+import { resampleArea } from '../../src/preprocess/resample.js';
+import { sliceTensor, tensorSpec } from '../../src/preprocess/tensor.js';
+import { parseWindows, windowImage } from '../../src/preprocess/window.js';
+import { maxAbsDiff } from '../helpers/hu.js';
+import { pydicomFile } from '../helpers/paths.js';
+
+test('windows: presets, CENTER/WIDTH, and clear errors', () => {
+  assert.deepEqual(parseWindows('brain,subdural,soft,bone').map((w) => [w.center, w.width]), [[40, 80], [80, 200], [40, 380], [600, 2800]]);
+  assert.deepEqual(parseWindows('-600/1500').map((w) => [w.center, w.width]), [[-600, 1500]]);
+  assert.throws(() => parseWindows('lung'), /neither a preset/);
+  assert.throws(() => parseWindows('40/0'), /neither a preset|positive/);
+  const hu = Float32Array.from([-1000, 0, 20, 40, 60, 80, 2000]);
+  assert.deepEqual(Array.from(windowImage(hu, parseWindows('brain')[0]!)), [0, 0, 0.25, 0.5, 0.75, 1, 1]);
+});
+
+test('area resampling keeps constants, averages blocks exactly and pads non-square images with the fill value', () => {
+  const out = new Float32Array(4);
+  resampleArea(new Float32Array(16).fill(0.7), 4, 4, 2, 0, out);
+  assert.ok(maxAbsDiff(out, [0.7, 0.7, 0.7, 0.7]) < 1e-6);
+  const img = Float32Array.from({ length: 16 }, (_, i) => i);
+  resampleArea(img, 4, 4, 2, 0, out);
+  assert.deepEqual(Array.from(out), [2.5, 4.5, 10.5, 12.5]);
+  // 2 rows × 4 columns centred on a 4×4 canvas of zeros: the top and bottom output rows hold half image, half fill.
+  const wide = new Float32Array(8).fill(1);
+  resampleArea(wide, 2, 4, 2, 0, out);
+  assert.deepEqual(Array.from(out), [0.5, 0.5, 0.5, 0.5]);
+  // Non-integer ratio (3 → 2): every output averages 1.5 input pixels; the total mass is preserved.
+  const three = Float32Array.from([0, 3, 6, 9, 12, 15, 18, 21, 24]);
+  resampleArea(three, 3, 3, 2, 0, out);
+  assert.ok(Math.abs(out.reduce((a, b) => a + b, 0) / 4 - 12) < 1e-5);
+});
+
+test('one-pass window binning equals windowing then resampling on a real 512² CT', async () => {
+  const slice = await loadSlice(pydicomFile('J2K_pixelrep_mismatch.dcm'));
+  for (const size of [128, 256]) {
+    const spec = tensorSpec(size, 'brain,subdural,soft,bone');
+    const fast = sliceTensor(slice, spec);
+    const plane = size * size;
+    const reference = new Float32Array(4 * plane);
+    spec.windows.forEach((w, c) => resampleArea(windowImage(slice.hu, w), slice.rows, slice.columns, size, 0, reference, c * plane));
+    assert.ok(maxAbsDiff(fast, reference) < 1e-5, `size ${size}: max diff ${maxAbsDiff(fast, reference)}`);
+    assert.ok(fast.some((v) => v > 0.5) && fast.every((v) => v >= 0 && v <= 1));
+  }
+});
+
+test('a 128² slice at N = 128 is windowed without resampling', async () => {
+  const slice = await loadSlice(pydicomFile('CT_small.dcm'));
+  const spec = tensorSpec(128, 'brain');
+  assert.ok(maxAbsDiff(sliceTensor(slice, spec), windowImage(slice.hu, spec.windows[0]!)) < 1e-6);
+  assert.throws(() => tensorSpec(8), /size 8/);
+});
