@@ -10,12 +10,36 @@ export interface ParsedDicom {
   noMetaHeader: boolean;
 }
 
-const PAST_END = /past end of buffer|buffer overread|buffer overrun|beyond the end/i;
+// dicom-parser's words for "the bytes ended": also when a defined-length sequence item reaches past the end
+// ('maxPosition', misspelt 'maxP osition' in its explicit-VR path), the data set starts at the very end, or
+// zlib finds a deflated data set cut short ('unexpected end of file').
+const PAST_END =
+  /past end of buffer|buffer overread|buffer overrun|beyond the end|invalid value for parameter 'maxP ?osition'|cannot be greater than or equal to 'byteArray' length|unexpected end of file/i;
 const VRS = new Set('AE AS AT CS DA DS DT FL FD IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV'.split(' '));
 
 /** True when the bytes carry the Part 10 "DICM" magic after the 128-byte preamble. */
 export function hasPart10Magic(bytes: Uint8Array): boolean {
   return bytes.length >= 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d;
+}
+
+/** End of the Part 10 meta header from its group length (0002,0000), or undefined when the file has none. */
+function metaHeaderEnd(bytes: Uint8Array): number | undefined {
+  if (bytes.length < 144) return 144;
+  const groupLength = bytes[132] === 0x02 && bytes[133] === 0 && bytes[134] === 0 && bytes[135] === 0 && bytes[136] === 0x55 && bytes[137] === 0x4c;
+  if (!groupLength) return undefined;
+  return 144 + ((bytes[140]! | (bytes[141]! << 8) | (bytes[142]! << 16)) + bytes[143]! * 0x1000000);
+}
+
+/** In a whole file, an element (other than PixelData, which checkPixelData reports) whose value runs past the end. */
+function findCutElement(dataSet: DataSet): string | undefined {
+  const size = dataSet.byteArray.length;
+  for (const el of Object.values(dataSet.elements)) {
+    if (el.tag === PIXEL_DATA_TAG || el.hadUndefinedLength) continue;
+    if (el.dataOffset + el.length > size) {
+      return `element (${el.tag.slice(1, 5)},${el.tag.slice(5)}) declares ${el.length} bytes at byte ${el.dataOffset} but the file ends at ${size}`;
+    }
+  }
+  return undefined;
 }
 
 /** A bare data set without meta header starts with a group 0008 element (or 0002 / 0000), little endian. */
@@ -50,7 +74,13 @@ export function parseDicomBytes(bytes: Buffer, opts: { untilPixelData?: boolean;
   const untilTag = opts.untilPixelData ? PIXEL_DATA_TAG : undefined;
   let noMetaHeader = false;
   let options: dicomParser.ParseDicomOptions = { untilTag };
-  if (!hasPart10Magic(bytes)) {
+  if (hasPart10Magic(bytes)) {
+    const metaEnd = metaHeaderEnd(bytes);
+    if (metaEnd !== undefined && metaEnd >= bytes.length) {
+      if (!opts.isWholeFile) throw new BufferTooShort(`meta header ends at byte ${metaEnd}`);
+      throw new DicomError('truncated', `the file ends at byte ${bytes.length}, within or right after its meta header (${metaEnd} bytes)`);
+    }
+  } else {
     if (!looksLikeBareDataSet(bytes)) {
       throw new DicomError('not-dicom', 'no DICM magic at byte 128 and no data set at byte 0');
     }
@@ -70,5 +100,7 @@ export function parseDicomBytes(bytes: Buffer, opts: { untilPixelData?: boolean;
   }
   const transferSyntaxUID = options.TransferSyntaxUID ?? (dataSet.string('x00020010') ?? '').trim().replace(/\0/g, '');
   if (!transferSyntaxUID) throw new DicomError('invalid-header', 'meta header has no TransferSyntaxUID');
+  const cut = opts.isWholeFile ? findCutElement(dataSet) : undefined;
+  if (cut) throw new DicomError('truncated', cut);
   return { dataSet, transferSyntaxUID, noMetaHeader };
 }

@@ -83,8 +83,21 @@ export function readDicomFile(path: string): DicomFile {
 
 /** Parses a whole DICOM file already in memory (e.g. an upload). */
 export function parseDicomFile(name: string, bytes: Buffer): DicomFile {
+  let parsed: ReturnType<typeof parseDicomBytes>;
   try {
-    const parsed = parseDicomBytes(bytes, { isWholeFile: true });
+    parsed = parseDicomBytes(bytes, { isWholeFile: true });
+  } catch (err) {
+    const error = asDicomError(err);
+    if (error.code !== 'truncated') throw error;
+    // dicom-parser reports cut pixel data as a generic overrun: re-read up to PixelData for the precise reason.
+    try {
+      finish(name, parseDicomBytes(bytes, { untilPixelData: true, isWholeFile: true }), bufferSource(bytes));
+    } catch (precise) {
+      throw asDicomError(precise);
+    }
+    throw error;
+  }
+  try {
     return finish(name, parsed, bufferSource(bytes));
   } catch (err) {
     throw asDicomError(err);
