@@ -2,7 +2,7 @@
  * npm run bench:preprocess — `ich preprocess` (512×512 int16 slices → 3×128×128) against the same
  * work in Python with Debian's pydicom and numpy (bench/reference/preprocess_reference.py, one
  * process, like the seed project), interleaved on the same files; medians of the rounds.
- * Options (environment): BENCH_SLICES (default 1200), BENCH_ROUNDS (default 3), BENCH_THREADS.
+ * Options (environment): BENCH_SLICES (default 2400), BENCH_ROUNDS (default 3), BENCH_THREADS.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +14,7 @@ import { writeCtSlice } from '../src/dicom/write.js';
 import { median, timedRun } from './median.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const slices = Number(process.env.BENCH_SLICES ?? 1200);
+const slices = Number(process.env.BENCH_SLICES ?? 2400);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const threads = process.env.BENCH_THREADS;
 const SIZE = 512;

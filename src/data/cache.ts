@@ -42,12 +42,6 @@ export function cacheKey(spec: TensorSpec): string {
   return `${spec.size}-${spec.windows.map((w) => (w.name.includes('/') ? `${w.center}_${w.width}` : w.name)).join('-')}`;
 }
 
-function ensureCacheTable(db: Db): void {
-  db.exec(`CREATE TABLE IF NOT EXISTS cache_entries (
-    cache TEXT NOT NULL, file_id INTEGER NOT NULL REFERENCES files (id) ON DELETE CASCADE,
-    shard INTEGER NOT NULL, slot INTEGER NOT NULL, PRIMARY KEY (cache, file_id))`);
-}
-
 /** The cache description stored in the index for this spec (created on first use). */
 export function cacheInfo(db: Db, spec: TensorSpec, dir?: string): CacheInfo {
   const key = cacheKey(spec);
@@ -76,7 +70,6 @@ export function shardPath(info: CacheInfo, shard: number): string {
  */
 export async function preprocessIndex(db: Db, opts: PreprocessOptions): Promise<PreprocessSummary> {
   const started = performance.now();
-  ensureCacheTable(db);
   const info = cacheInfo(db, opts.spec, opts.dir);
   mkdirSync(info.dir, { recursive: true });
   const partFilter = opts.part ? `AND f.patient_id IN (SELECT patient_id FROM split WHERE part = @part)` : '';

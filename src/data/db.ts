@@ -38,6 +38,13 @@ CREATE TABLE IF NOT EXISTS split (
   part TEXT NOT NULL CHECK (part IN ('train', 'val', 'test'))
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS cache_entries (
+  cache TEXT NOT NULL,
+  file_id INTEGER NOT NULL REFERENCES files (id) ON DELETE CASCADE,
+  shard INTEGER NOT NULL,
+  slot INTEGER NOT NULL,
+  PRIMARY KEY (cache, file_id)
+);
 `;
 
 /** Opens (creating when needed) an ichdetect index database. */

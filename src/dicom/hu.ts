@@ -26,23 +26,20 @@ export function hasRsnaWrap(h: Pick<DicomHeader, 'modality' | 'bitsStored' | 'pi
  * Converts stored values to HU as PS3.3 C.7.6.3.1.4 and C.11.1.1.2 define them: mask each value to
  * BitsStored bits, sign-extend when PixelRepresentation is 1, then HU = value × RescaleSlope +
  * RescaleIntercept. Also undoes the RSNA 12-bit wrap and maps PixelPaddingValue pixels to air.
+ * `out` (at least rows × columns long) is reused when given: fresh 1 MB arrays per slice cost more
+ * in page faults than the conversion itself.
  */
-export function huFromStored(frame: DecodedFrame, h: DicomHeader): HuImage {
+export function huFromStored(frame: DecodedFrame, h: DicomHeader, out?: Float32Array): HuImage {
   const n = h.rows * h.columns;
   const data = frame.data;
   if (data.length < n) throw new Error(`decoded ${data.length} pixels, ${h.rows}×${h.columns} expected`);
   const signed = h.pixelRepresentation === 1;
   const wrap = hasRsnaWrap(h);
-  const hu = new Float32Array(n);
+  const hu = out && out.length >= n ? out.subarray(0, n) : new Float32Array(n);
   const counts = { changed: 0, padded: 0, outside: 0 };
-  const params: ConvertParams = {
-    slope: h.rescaleSlope,
-    intercept: wrap ? -1000 : h.rescaleIntercept,
-    padding: h.pixelPaddingValue ?? NaN,
-  };
-  const arraySigned = data instanceof Int8Array || data instanceof Int16Array || data instanceof Int32Array;
-  if (h.bitsStored === h.bitsAllocated && arraySigned === signed && !wrap) convertDirect(data, n, params, hu, counts);
-  else convertMasked(data, n, h.bitsStored, signed, wrap, params, hu, counts);
+  const direct = directRescale(frame, h);
+  if (direct) convertDirect(data, n, direct, hu, counts);
+  else convertMasked(data, n, h.bitsStored, signed, wrap, rescaleParams(h, wrap), hu, counts);
   const quirks: Quirk[] = [];
   const bits = h.bitsStored;
   if (counts.changed > 0 && signed && frame.codestreamSigned === false) {
@@ -56,7 +53,23 @@ export function huFromStored(frame: DecodedFrame, h: DicomHeader): HuImage {
   return { rows: h.rows, columns: h.columns, hu, quirks };
 }
 
-interface ConvertParams {
+function rescaleParams(h: DicomHeader, wrap: boolean): RescaleParams {
+  return { slope: h.rescaleSlope, intercept: wrap ? -1000 : h.rescaleIntercept, padding: h.pixelPaddingValue ?? NaN };
+}
+
+/**
+ * When the decoded typed array already holds the stored values with their sign (BitsStored =
+ * BitsAllocated, array signedness = PixelRepresentation, no RSNA wrap), HU = value × slope +
+ * intercept with padding mapped to air: the parameters for that, else undefined (mask first).
+ */
+export function directRescale(frame: DecodedFrame, h: DicomHeader): RescaleParams | undefined {
+  const data = frame.data;
+  const arraySigned = data instanceof Int8Array || data instanceof Int16Array || data instanceof Int32Array;
+  const direct = h.bitsStored === h.bitsAllocated && arraySigned === (h.pixelRepresentation === 1) && !hasRsnaWrap(h);
+  return direct ? rescaleParams(h, false) : undefined;
+}
+
+export interface RescaleParams {
   slope: number;
   intercept: number;
   /** PixelPaddingValue, NaN when absent (never equal to a pixel). */
@@ -70,7 +83,7 @@ interface ConvertCounts {
 }
 
 /** The common case: the typed array already holds the stored values with the right sign. */
-function convertDirect(data: StoredArray, n: number, p: ConvertParams, hu: Float32Array, counts: ConvertCounts): void {
+function convertDirect(data: StoredArray, n: number, p: RescaleParams, hu: Float32Array, counts: ConvertCounts): void {
   const { slope, intercept, padding } = p;
   let padded = 0;
   let outside = 0;
@@ -88,7 +101,7 @@ function convertDirect(data: StoredArray, n: number, p: ConvertParams, hu: Float
 }
 
 /** Masks to BitsStored, sign-extends, and undoes the RSNA wrap. */
-function convertMasked(data: StoredArray, n: number, bits: number, signed: boolean, wrap: boolean, p: ConvertParams, hu: Float32Array, counts: ConvertCounts): void {
+function convertMasked(data: StoredArray, n: number, bits: number, signed: boolean, wrap: boolean, p: RescaleParams, hu: Float32Array, counts: ConvertCounts): void {
   const span = 2 ** bits;
   const mask = bits >= 32 ? 0xffffffff : span - 1;
   const signBit = 2 ** (bits - 1);

@@ -70,11 +70,38 @@ export function readDicomHeader(path: string): DicomFile {
   }
 }
 
-/** Reads and parses a whole DICOM file, ready for pixel decoding. Throws a DicomError with a one-line reason. */
-export function readDicomFile(path: string): DicomFile {
+/** A buffer reused across reads (see readDicomFile). */
+export interface ReadBuffer {
+  bytes: Buffer;
+}
+
+/** Reads a whole file into `reuse.bytes` (grown when too small) and returns a view of its bytes. */
+function readInto(path: string, reuse: ReadBuffer): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (reuse.bytes.length < size) reuse.bytes = Buffer.allocUnsafe(Math.max(size, reuse.bytes.length * 2));
+    let done = 0;
+    while (done < size) {
+      const n = readSync(fd, reuse.bytes, done, size - done, done);
+      if (n === 0) break;
+      done += n;
+    }
+    return reuse.bytes.subarray(0, done);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Reads and parses a whole DICOM file, ready for pixel decoding. Throws a DicomError with a one-line
+ * reason. With `reuse`, the bytes go into a buffer shared across calls (the returned file is valid
+ * until the next call with the same buffer): streaming loops avoid a fresh allocation per file.
+ */
+export function readDicomFile(path: string, reuse?: ReadBuffer): DicomFile {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(path);
+    bytes = reuse ? readInto(path, reuse) : readFileSync(path);
   } catch (err) {
     throw asDicomError(err);
   }

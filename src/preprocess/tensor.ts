@@ -1,4 +1,6 @@
-import type { HuImage } from '../dicom/hu.js';
+import type { DecodedFrame } from '../dicom/codecs/index.js';
+import type { DicomHeader } from '../dicom/header.js';
+import { AIR_HU, type HuImage, type RescaleParams, directRescale } from '../dicom/hu.js';
 import { resampleArea } from './resample.js';
 import { type HuWindow, parseWindows, DEFAULT_WINDOWS, windowImage } from './window.js';
 
@@ -21,8 +23,33 @@ export function tensorSpec(size = DEFAULT_SIZE, windows: string | HuWindow[] = D
  */
 export function sliceTensor(image: HuImage, spec: TensorSpec, out: Float32Array = new Float32Array(spec.windows.length * spec.size * spec.size)): Float32Array {
   const side = Math.max(image.rows, image.columns);
-  return side % spec.size === 0 ? windowAndBin(image, spec, side / spec.size, out) : windowAndResample(image, spec, out);
+  if (side % spec.size !== 0) return windowAndResample(image, spec, out);
+  return windowAndBin({ rows: image.rows, columns: image.columns, values: image.hu, rescale: IDENTITY }, spec, side / spec.size, out);
 }
+
+/**
+ * sliceTensor straight from stored values when huFromStored would only rescale them (see
+ * directRescale: no masking, no wrap), the slope is positive, PixelPaddingValue (if any) already
+ * maps to air, and the side is a whole multiple of N: the HU image is never materialised.
+ * Returns undefined otherwise (then use huFromStored + sliceTensor).
+ */
+export function storedSliceTensor(frame: DecodedFrame, h: DicomHeader, spec: TensorSpec, out: Float32Array = new Float32Array(spec.windows.length * spec.size * spec.size)): Float32Array | undefined {
+  const rescale = directRescale(frame, h);
+  const side = Math.max(h.rows, h.columns);
+  if (!rescale || !(rescale.slope > 0) || side % spec.size !== 0 || frame.data.length < h.rows * h.columns) return undefined;
+  if (rescale.padding * rescale.slope + rescale.intercept > AIR_HU) return undefined;
+  return windowAndBin({ rows: h.rows, columns: h.columns, values: frame.data, rescale }, spec, side / spec.size, out);
+}
+
+/** Pixel values and the rescale that turns them into HU (identity for an HU image). */
+interface RescaledImage {
+  rows: number;
+  columns: number;
+  values: ArrayLike<number>;
+  rescale: RescaleParams;
+}
+
+const IDENTITY: RescaleParams = { slope: 1, intercept: 0, padding: NaN };
 
 let windowed = new Float32Array(0);
 
@@ -41,11 +68,11 @@ function windowAndResample(image: HuImage, spec: TensorSpec, out: Float32Array):
 
 /**
  * The fast path when the square-padded side is a whole multiple k of N (512 → 128, 256, 512):
- * one pass over the HU image windows each pixel, three windows at a time in registers, and sums
+ * one pass over the pixels rescales and windows each, three windows at a time in registers, and sums
  * it into its k×k bin. Padding is 0 in every window, so it adds nothing. Equal to
  * windowAndResample up to float rounding (a test checks it).
  */
-function windowAndBin(image: HuImage, spec: TensorSpec, k: number, out: Float32Array): Float32Array {
+function windowAndBin(image: RescaledImage, spec: TensorSpec, k: number, out: Float32Array): Float32Array {
   const plane = spec.size * spec.size;
   const length = spec.windows.length * plane;
   out.fill(0, 0, length);
@@ -57,33 +84,54 @@ function windowAndBin(image: HuImage, spec: TensorSpec, k: number, out: Float32A
   return out;
 }
 
-/** Sums up to three windows of every pixel into their k×k bins; channel c goes to out[offset + c·N²…]. */
-function binThreeWindows(image: HuImage, size: number, k: number, windows: HuWindow[], out: Float32Array, offset: number): void {
-  const { rows, columns, hu } = image;
+/**
+ * Sums up to three windows of every pixel into their k×k bins; channel c goes to out[offset + c·N²…].
+ * Each window is folded into the rescale (v = value × m + c, clamped to [0, 1]), so one multiply-add
+ * per window and pixel turns a stored value into its windowed value.
+ */
+function binThreeWindows(image: RescaledImage, size: number, k: number, windows: HuWindow[], out: Float32Array, offset: number): void {
+  const { rows, columns, values } = image;
+  const { slope, intercept } = image.rescale;
   const plane = size * size;
   const rowOffset = Math.floor((size * k - rows) / 2);
   const colOffset = Math.floor((size * k - columns) / 2);
   const w = [0, 1, 2].map((i) => windows[Math.min(i, windows.length - 1)]!);
-  const l0 = w[0]!.center - w[0]!.width / 2, s0 = 1 / w[0]!.width;
-  const l1 = w[1]!.center - w[1]!.width / 2, s1 = 1 / w[1]!.width;
-  const l2 = w[2]!.center - w[2]!.width / 2, s2 = 1 / w[2]!.width;
+  // window(HU) = (value × slope + intercept − low) / width = value × m + c
+  const m = w.map((x) => slope / x.width);
+  const c = w.map((x) => (intercept - (x.center - x.width / 2)) / x.width);
+  const m0 = m[0]!, m1 = m[1]!, m2 = m[2]!, c0 = c[0]!, c1 = c[1]!, c2 = c[2]!;
   const o1 = windows.length > 1 ? plane : 0;
   const o2 = windows.length > 2 ? 2 * plane : 0;
+  // Values below every window (air, padding) add 0; values above every window (bone) add 1 to each.
+  const belowAll = Math.min(...m.map((mi, i) => -c[i]! / mi));
+  const aboveAll = Math.max(...m.map((mi, i) => (1 - c[i]!) / mi));
+  // Columns [binStart[b], binEnd[b]) of every row fall into output column b.
+  const binStart = new Int32Array(size);
+  const binEnd = new Int32Array(size);
+  for (let b = 0; b < size; b++) {
+    binStart[b] = Math.max(0, b * k - colOffset);
+    binEnd[b] = Math.max(binStart[b]!, Math.min(columns, (b + 1) * k - colOffset));
+  }
   for (let r = 0; r < rows; r++) {
     const outRow = offset + Math.floor((r + rowOffset) / k) * size;
     const src = r * columns;
     for (let b = 0; b < size; b++) {
-      const c0 = Math.max(0, b * k - colOffset);
-      const c1 = Math.min(columns, (b + 1) * k - colOffset);
-      if (c1 <= c0) continue;
+      const end = src + binEnd[b]!;
       let a0 = 0, a1 = 0, a2 = 0;
-      for (let i = src + c0; i < src + c1; i++) {
-        const h = hu[i]!;
-        let v = (h - l0) * s0;
+      for (let i = src + binStart[b]!; i < end; i++) {
+        const x = values[i]!;
+        if (x <= belowAll) continue;
+        if (x >= aboveAll) {
+          a0 += 1;
+          a1 += 1;
+          a2 += 1;
+          continue;
+        }
+        let v = x * m0 + c0;
         a0 += v < 0 ? 0 : v > 1 ? 1 : v;
-        v = (h - l1) * s1;
+        v = x * m1 + c1;
         a1 += v < 0 ? 0 : v > 1 ? 1 : v;
-        v = (h - l2) * s2;
+        v = x * m2 + c2;
         a2 += v < 0 ? 0 : v > 1 ? 1 : v;
       }
       out[outRow + b]! += a0;

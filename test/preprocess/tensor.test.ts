@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadSlice } from '../../src/dicom/load.js';
 import { resampleArea } from '../../src/preprocess/resample.js';
-import { sliceTensor, tensorSpec } from '../../src/preprocess/tensor.js';
+import { decodeFrame } from '../../src/dicom/codecs/index.js';
+import { huFromStored } from '../../src/dicom/hu.js';
+import { parseDicomFile } from '../../src/dicom/read.js';
+import { encodeCtSlice } from '../../src/dicom/write.js';
+import { sliceTensor, storedSliceTensor, tensorSpec } from '../../src/preprocess/tensor.js';
 import { parseWindows, windowImage } from '../../src/preprocess/window.js';
 import { maxAbsDiff } from '../helpers/hu.js';
 import { pydicomFile } from '../helpers/paths.js';
@@ -51,4 +55,25 @@ test('a 128² slice at N = 128 is windowed without resampling', async () => {
   const spec = tensorSpec(128, 'brain');
   assert.ok(maxAbsDiff(sliceTensor(slice, spec), windowImage(slice.hu, spec.windows[0]!)) < 1e-6);
   assert.throws(() => tensorSpec(8), /size 8/);
+});
+
+test('the stored-value fast path equals HU then windows, and declines what it cannot do exactly', async () => {
+  const side = 256;
+  const pixels = new Int16Array(side * side).map((_, i) => ((i * 7919) % 3400) - 1400);
+  const base = { sopInstanceUID: 'ID_a', studyInstanceUID: 'ID_s', seriesInstanceUID: 'ID_r', patientID: 'ID_p', rows: side, columns: side, bitsStored: 16, pixelRepresentation: 1 as const, rescaleSlope: 1, rescaleIntercept: -1024 };
+  const variants = [
+    { name: 'signed, intercept -1024', slice: base, fast: true },
+    { name: 'slope 0.5, padding -2000 (maps to air)', slice: { ...base, rescaleSlope: 0.5, pixelPaddingValue: -2000 }, fast: true },
+    { name: 'padding 1000 maps above air', slice: { ...base, pixelPaddingValue: 1000 }, fast: false },
+    { name: 'BitsStored 12 needs masking', slice: { ...base, bitsStored: 12, pixelRepresentation: 0 as const, pixels: new Uint16Array(pixels.map((v) => (v + 1400) & 0xfff)) }, fast: false },
+  ];
+  const spec = tensorSpec(64);
+  for (const v of variants) {
+    const file = parseDicomFile(v.name, encodeCtSlice({ pixels, ...v.slice }));
+    const frame = await decodeFrame(file);
+    const fast = storedSliceTensor(frame, file.header, spec);
+    const reference = sliceTensor(huFromStored(frame, file.header), spec);
+    assert.equal(fast !== undefined, v.fast, v.name);
+    if (fast) assert.ok(maxAbsDiff(fast, reference) < 1e-5, `${v.name}: ${maxAbsDiff(fast, reference)}`);
+  }
 });

@@ -3,8 +3,6 @@ import type { Command } from 'commander';
 import { DicomError } from '../../dicom/errors.js';
 import { loadSlice } from '../../dicom/load.js';
 import { formatSummary, summarizeSlice } from '../../dicom/summary.js';
-import { writePng } from '../../figures/canvas.js';
-import { inspectFigure } from '../../figures/inspect.js';
 
 export function registerInspect(program: Command): void {
   program
@@ -19,7 +17,11 @@ export function registerInspect(program: Command): void {
         throw new Error(`${file}: ${err instanceof DicomError ? err.reason : String(err)}`);
       });
       const summary = summarizeSlice(slice);
-      if (opts.png) writePng(opts.png, inspectFigure(slice));
+      if (opts.png) {
+        // Loaded on demand: the canvas library costs start-up time every other command need not pay.
+        const { writePng, inspectFigure } = await import('../../figures/index.js');
+        writePng(opts.png, inspectFigure(slice));
+      }
       if (opts.hu) writeFileSync(opts.hu, new Uint8Array(slice.hu.buffer, slice.hu.byteOffset, slice.hu.byteLength));
       process.stdout.write(opts.json ? JSON.stringify(summary) + '\n' : formatSummary(summary) + '\n');
     });

@@ -4,7 +4,6 @@ import type { Command } from 'commander';
 import { openIndexDb } from '../../data/db.js';
 import { LABELS } from '../../data/labels.js';
 import { summarizeIndex } from '../../data/summary.js';
-import { labelDistributionChart } from '../../figures/index.js';
 import { defaultDbPath, pct } from '../options.js';
 
 export function registerStats(program: Command): void {
@@ -15,7 +14,7 @@ export function registerStats(program: Command): void {
     .option('--db <file>', 'index database (default DIR/.ich/index.db)')
     .option('--png <out.png>', 'bar chart path (default label-distribution.png beside the index)')
     .option('--json', 'print one JSON object')
-    .action((dir: string, opts: { db?: string; png?: string; json?: boolean }) => {
+    .action(async (dir: string, opts: { db?: string; png?: string; json?: boolean }) => {
       const dbPath = opts.db ?? defaultDbPath(dir);
       const db = openIndexDb(dbPath);
       try {
@@ -23,6 +22,7 @@ export function registerStats(program: Command): void {
         if (s.labelled === 0) throw new Error(`${dbPath}: no labelled slices; run ich index ${dir} --labels CSV first`);
         const png = opts.png ?? join(dirname(dbPath), 'label-distribution.png');
         const rows = LABELS.map((label) => ({ label, positive: s.positives[label] ?? 0, total: s.labelled }));
+        const { labelDistributionChart } = await import('../../figures/index.js');
         writeFileSync(png, labelDistributionChart(rows));
         if (opts.json) {
           process.stdout.write(JSON.stringify({ slices: s.labelled, positives: s.positives, prevalence: s.prevalence, png }) + '\n');

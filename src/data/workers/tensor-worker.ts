@@ -31,7 +31,7 @@ export default async function writeTensorShard(task: TensorTask): Promise<Tensor
     try {
       await fileTensor(f.path, spec, tensor);
       const base = slot * record;
-      for (let i = 0; i < record; i++) shard[base + i] = Math.round(tensor[i]! * 255);
+      for (let i = 0; i < record; i++) shard[base + i] = (tensor[i]! * 255 + 0.5) | 0; // Math.round for v ≥ 0
       results.push({ id: f.id, slot: slot++ });
     } catch (err) {
       const e = asDicomError(err, 'decode-failed');
