@@ -4,3 +4,4 @@ export { labelDistributionChart, labelDistributionLayout, formatPercent, type La
 export { createFigure, drawText, panelTitle, toPng, writePng, font, figureFontFamily, registerFigureFont, formatCount, formatSigned, PANEL_TITLE_HEIGHT, type Figure, type TextStyle } from './canvas.js';
 export { greyToRgba, channelsToRgba, imageData, normalizeLinear, minMax } from './raster.js';
 export { DARK_THEME, LIGHT_THEME, LABEL_COLORS, labelColor, resolveTheme, type FigureTheme, type ThemeName } from './theme.js';
+export { phantomPreview, phantomPreviewLayout, maskOutline, DEFAULT_PREVIEW_PANEL_SIZE, type PreviewExample, type PreviewRow, type PhantomPreviewOptions, type PreviewLayout, type PreviewRowLayout, type PreviewPanel, type PreviewCaption, type MaskOutline } from './phantom-preview.js';
