@@ -2,6 +2,7 @@ export { readDicomHeader, readDicomFile, parseDicomFile, type DicomFile } from '
 export { type DicomHeader, positionAlongNormal } from './header.js';
 export { DicomError, type RejectCode } from './errors.js';
 export { decodeFrame, type DecodedFrame, type StoredArray } from './codecs/index.js';
+export { encodeFrame, ENCODE_TRANSFER_SYNTAX, type EncodeCodec, type EncodeFrameInfo } from './codecs/encode.js';
 export { huFromStored, headerQuirks, hasRsnaWrap, type HuImage } from './hu.js';
 export { loadSlice, type CtSlice, type LoadOptions } from './load.js';
 export { type Quirk, type QuirkName, quirkDescriptions } from './quirks.js';

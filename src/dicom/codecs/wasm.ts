@@ -66,7 +66,9 @@ export async function decodeWasmFrame(codec: WasmCodec, bytes: Uint8Array, info:
     if (fi.width !== info.columns || fi.height !== info.rows) {
       throw new Error(`codestream is ${fi.width}×${fi.height}, header says ${info.columns}×${info.rows}`);
     }
-    return { data: copyOut(decoder.getDecodedBuffer(), fi, info), codestreamBits: fi.bitsPerSample, codestreamSigned: fi.isSigned };
+    // JPEG-LS and JPEG samples are unsigned by definition (CharLS and libjpeg-turbo report no sign).
+    const codestreamSigned = fi.isSigned ?? (codec === 'jpeg-2000' ? undefined : false);
+    return { data: copyOut(decoder.getDecodedBuffer(), fi, info), codestreamBits: fi.bitsPerSample, codestreamSigned };
   } finally {
     decoder.delete();
   }
