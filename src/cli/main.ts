@@ -5,12 +5,14 @@ import { registerInspect } from './commands/inspect.js';
 import { registerPreprocess } from './commands/preprocess.js';
 import { registerSplit } from './commands/split.js';
 import { registerStats } from './commands/stats.js';
+import { registerSynth } from './commands/synth.js';
 
 const program = new Command('ich')
   .description('ichdetect: intracranial hemorrhage detection on head CT')
   .version('0.1.0')
   .showHelpAfterError();
 
+registerSynth(program);
 registerInspect(program);
 registerIndex(program);
 registerStats(program);

@@ -7,3 +7,8 @@ export { preprocessIndex, cacheInfo, cacheKey, type CacheInfo, type PreprocessOp
 export { TensorReader } from './tensor-reader.js';
 export { scanForDicom } from './scan.js';
 export { seededRandom, shuffleInPlace } from './random.js';
+export { synthesize, type SynthOptions, type SynthSummary } from './phantom/synth.js';
+export { readPhantomMasks, type SliceMasks, type StudyMasks } from './phantom/masks.js';
+export { planStudy, SUBTYPES, type StudyPlan, type Subtype } from './phantom/plan.js';
+export { renderSlice, type RenderedSlice } from './phantom/render.js';
+export { writePhantomPreview, phantomPreviewRows } from './phantom/preview.js';
