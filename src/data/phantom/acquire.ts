@@ -3,31 +3,32 @@ import type { Rng } from './random.js';
 
 /** Separable Gaussian blur (partial-volume effect) of a size×size image, in place, via `scratch`. */
 export function blurInPlace(img: Float32Array, size: number, sigma: number, scratch: Float32Array): void {
-  const radius = Math.max(1, Math.ceil(2.5 * sigma));
+  const radius = Math.max(1, Math.ceil(2 * sigma));
   const kernel = new Float32Array(2 * radius + 1);
   let sum = 0;
   for (let k = -radius; k <= radius; k++) sum += kernel[k + radius] = Math.exp(-(k * k) / (2 * sigma * sigma));
   for (let k = 0; k < kernel.length; k++) kernel[k]! /= sum;
-  // Rows into scratch, then columns back into img; edges clamp.
-  for (let y = 0; y < size; y++) {
-    const row = y * size;
-    for (let x = 0; x < size; x++) {
+  convolve(img, scratch, size, kernel, 1, size); // rows
+  convolve(scratch, img, size, kernel, size, 1); // columns
+}
+
+/** 1-D convolution along `step` (1: rows, size: columns); `lineStep` moves between lines; edges clamp. */
+function convolve(src: Float32Array, dst: Float32Array, size: number, kernel: Float32Array, lineStep: number, step: number): void {
+  const radius = (kernel.length - 1) / 2;
+  for (let line = 0; line < size; line++) {
+    const base = line * lineStep;
+    for (let i = 0; i < size; i++) {
       let acc = 0;
-      for (let k = -radius; k <= radius; k++) {
-        const xx = x + k < 0 ? 0 : x + k >= size ? size - 1 : x + k;
-        acc += kernel[k + radius]! * img[row + xx]!;
+      if (i >= radius && i < size - radius) {
+        const center = base + i * step;
+        for (let k = -radius; k <= radius; k++) acc += kernel[k + radius]! * src[center + k * step]!;
+      } else {
+        for (let k = -radius; k <= radius; k++) {
+          const j = i + k < 0 ? 0 : i + k >= size ? size - 1 : i + k;
+          acc += kernel[k + radius]! * src[base + j * step]!;
+        }
       }
-      scratch[row + x] = acc;
-    }
-  }
-  for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) {
-      let acc = 0;
-      for (let k = -radius; k <= radius; k++) {
-        const yy = y + k < 0 ? 0 : y + k >= size ? size - 1 : y + k;
-        acc += kernel[k + radius]! * scratch[yy * size + x]!;
-      }
-      img[y * size + x] = acc;
+      dst[base + i * step] = acc;
     }
   }
 }
@@ -46,24 +47,28 @@ export function acquire(hu: Float32Array, size: number, storage: StoragePlan, rn
   blurInPlace(hu, size, storage.blur, scratch);
   const r2 = scanRadius(size) ** 2;
   const c = size / 2;
+  const { rsnaWrap, noise, rescaleSlope, rescaleIntercept } = storage;
+  const padding = storage.padding ?? NaN;
   const signed = storage.pixelRepresentation === 1;
   const maxStored = signed ? 2 ** (storage.bitsStored - 1) - 1 : 2 ** storage.bitsStored - 1;
   const minStored = signed ? -(2 ** (storage.bitsStored - 1)) : 0;
   for (let y = 0; y < size; y++) {
+    const dy = y + 0.5 - c;
     for (let x = 0; x < size; x++) {
       const p = y * size + x;
-      const inside = (x + 0.5 - c) ** 2 + (y + 0.5 - c) ** 2 <= r2;
-      if (!inside && storage.padding !== undefined) {
-        stored[p] = storage.padding;
+      const dx = x + 0.5 - c;
+      const inside = dx * dx + dy * dy <= r2;
+      if (!inside && !Number.isNaN(padding)) {
+        stored[p] = padding;
         continue;
       }
-      const value = inside ? hu[p]! + storage.noise * rng.normal() : -1000;
-      if (storage.rsnaWrap) {
+      const value = inside ? hu[p]! + noise * rng.noise() : -1000;
+      if (rsnaWrap) {
         // Stored = HU modulo 4096 (readers unwrap with +1000, −4096 above 4095, intercept −1000).
         const h = Math.min(3095, Math.max(-1000, Math.round(value)));
         stored[p] = h < 0 ? h + 4096 : h;
       } else {
-        const s = Math.round((value - storage.rescaleIntercept) / storage.rescaleSlope);
+        const s = Math.round((value - rescaleIntercept) / rescaleSlope);
         stored[p] = s < minStored ? minStored : s > maxStored ? maxStored : s;
       }
     }

@@ -3,7 +3,8 @@ import { seededRandom, shuffleInPlace } from '../random.js';
 /** A seeded random source with the draws the phantom generator needs. */
 export class Rng {
   private readonly next: () => number;
-  private spare: number | undefined;
+  /** The second Box–Muller value, NaN when used (a number field keeps its representation stable). */
+  private spare = NaN;
 
   constructor(seed: number) {
     this.next = seededRandom(seed);
@@ -32,9 +33,9 @@ export class Rng {
 
   /** Standard normal (Box–Muller, both values used). */
   normal(): number {
-    if (this.spare !== undefined) {
+    if (!Number.isNaN(this.spare)) {
       const s = this.spare;
-      this.spare = undefined;
+      this.spare = NaN;
       return s;
     }
     const u = 1 - this.next();
@@ -49,6 +50,14 @@ export class Rng {
     return shuffleInPlace(items, this.next);
   }
 
+  /**
+   * A standard normal draw for image noise: one of 65,536 normal samples (drawn once, with a fixed
+   * seed) picked by one uniform draw: ~5× cheaper than Box–Muller per pixel, and as deterministic.
+   */
+  noise(): number {
+    return NOISE_TABLE[(this.next() * NOISE_TABLE.length) | 0]!;
+  }
+
   /** `digits` lowercase hex digits, e.g. for RSNA-style `ID_<hex>` identifiers. */
   hex(digits: number): string {
     let s = '';
@@ -56,6 +65,11 @@ export class Rng {
     return s;
   }
 }
+
+const NOISE_TABLE = (() => {
+  const rng = new Rng(0x6a09e667);
+  return Float32Array.from({ length: 65536 }, () => rng.normal());
+})();
 
 /** Mixes a seed and an index into an independent seed (splitmix32-style), so studies do not depend on each other. */
 export function subSeed(seed: number, index: number): number {
