@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { TensorSpec } from '../preprocess/tensor.js';
 import { type Db, getMeta, setMeta } from './db.js';
-import { batches, workerPool } from './pool.js';
+import { batches, runInPool } from './pool.js';
 import type { Part } from './split.js';
 import type { TensorResult, TensorTask } from './workers/tensor-worker.js';
 
@@ -79,40 +79,30 @@ export async function preprocessIndex(db: Db, opts: PreprocessOptions): Promise<
       AND NOT EXISTS (SELECT 1 FROM cache_entries c WHERE c.cache = @cache AND c.file_id = f.id) ORDER BY f.id`)
     .all(params) as { id: number; path: string }[];
   const alreadyCached = (db.prepare(`SELECT COUNT(*) AS n FROM cache_entries c JOIN files f ON f.id = c.file_id WHERE c.cache = @cache ${partFilter}`).get(params) as { n: number }).n;
-  let nextShard = ((db.prepare('SELECT MAX(shard) AS m FROM cache_entries WHERE cache = ?').get(info.key) as { m: number | null }).m ?? -1) + 1;
+  const firstShard = ((db.prepare('SELECT MAX(shard) AS m FROM cache_entries WHERE cache = ?').get(info.key) as { m: number | null }).m ?? -1) + 1;
   const insert = db.prepare('INSERT OR REPLACE INTO cache_entries (cache, file_id, shard, slot) VALUES (?, ?, ?, ?)');
   const reject = db.prepare(`UPDATE files SET status = 'rejected', reason_code = ?, reason = ? WHERE id = ?`);
   const summary: PreprocessSummary = { cache: info, cached: 0, alreadyCached, rejected: 0, reasons: {}, seconds: 0 };
   let done = 0;
   opts.onProgress?.(0, todo.length);
-  if (todo.length) {
-    const pool = workerPool('tensor-worker', opts.threads);
-    try {
-      await Promise.all(
-        batches(todo, opts.batchSize ?? 64).map(async (files) => {
-          const shard = nextShard++;
-          const task: TensorTask = { files, size: info.size, windows: info.windows, shardPath: shardPath(info, shard) };
-          const results = (await pool.run(task)) as TensorResult[];
-          db.transaction(() => {
-            for (const r of results) {
-              if (r.slot >= 0) {
-                insert.run(info.key, r.id, shard, r.slot);
-                summary.cached++;
-              } else {
-                reject.run(r.reasonCode ?? 'decode-failed', r.reason ?? 'unknown', r.id);
-                summary.rejected++;
-                summary.reasons[r.reasonCode ?? 'decode-failed'] = (summary.reasons[r.reasonCode ?? 'decode-failed'] ?? 0) + 1;
-              }
-            }
-          })();
-          done += files.length;
-          opts.onProgress?.(done, todo.length);
-        }),
-      );
-    } finally {
-      await pool.destroy();
-    }
-  }
+  const tasks = batches(todo, opts.batchSize ?? 64).map((files, k): TensorTask => ({ files, size: info.size, windows: info.windows, shard: firstShard + k, shardPath: shardPath(info, firstShard + k) }));
+  await runInPool<TensorTask, TensorResult[]>('tensor-worker', tasks, opts.threads, (results, task) => {
+    db.transaction(() => {
+      for (const r of results) {
+        if (r.slot >= 0) {
+          insert.run(info.key, r.id, task.shard, r.slot);
+          summary.cached++;
+        } else {
+          const code = r.reasonCode ?? 'decode-failed';
+          reject.run(code, r.reason ?? 'unknown', r.id);
+          summary.rejected++;
+          summary.reasons[code] = (summary.reasons[code] ?? 0) + 1;
+        }
+      }
+    })();
+    done += task.files.length;
+    opts.onProgress?.(done, todo.length);
+  });
   summary.seconds = (performance.now() - started) / 1000;
   return summary;
 }

@@ -4,7 +4,7 @@ import { asDicomError } from '../dicom/errors.js';
 import { type Db, LABEL_COLUMNS } from './db.js';
 import type { FileStamp, HeaderRecord } from './header-record.js';
 import { type LabelReport, type LabelTable, readLabelsCsv } from './labels.js';
-import { batches, workerPool } from './pool.js';
+import { batches, runInPool } from './pool.js';
 import { scanForDicom } from './scan.js';
 import { type IndexSummary, summarizeIndex } from './summary.js';
 
@@ -125,21 +125,11 @@ export async function indexDirectory(db: Db, dir: string, opts: IndexOptions = {
   upsert(db, failedStat);
   let done = 0;
   opts.onProgress?.(0, toRead.length);
-  if (toRead.length) {
-    const pool = workerPool('header-worker', opts.threads);
-    try {
-      await Promise.all(
-        batches(toRead, BATCH).map(async (batch) => {
-          const records = (await pool.run(batch)) as HeaderRecord[];
-          upsert(db, records);
-          done += records.length;
-          opts.onProgress?.(done, toRead.length);
-        }),
-      );
-    } finally {
-      await pool.destroy();
-    }
-  }
+  await runInPool<FileStamp[], HeaderRecord[]>('header-worker', batches(toRead, BATCH), opts.threads, (records) => {
+    upsert(db, records);
+    done += records.length;
+    opts.onProgress?.(done, toRead.length);
+  });
   rejectDuplicateSops(db);
   rankSeries(db);
   const run: IndexRun = { summary: summarizeIndex(db), read: toRead.length + failedStat.length, unchanged, removed: removedPaths.length, skipped: scan.skipped };

@@ -22,3 +22,14 @@ export function batches<T>(items: T[], size: number): T[][] {
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
+
+/** Runs every task in a fresh pool of `worker`, calling `onResult` as each finishes; the pool is destroyed after. */
+export async function runInPool<T, R>(worker: string, tasks: T[], threads: number | undefined, onResult: (result: R, task: T) => void): Promise<void> {
+  if (tasks.length === 0) return;
+  const pool = workerPool(worker, threads);
+  try {
+    await Promise.all(tasks.map(async (task) => onResult((await pool.run(task)) as R, task)));
+  } finally {
+    await pool.destroy();
+  }
+}

@@ -2,6 +2,7 @@
 // of 512×512 and an odd size, must give back exactly the stored values and HU through our loader, through
 // Debian pydicom (GDCM), and (RLE, JPEG lossless, JPEG-LS) through dcmtk's decompressors.
 import assert from 'node:assert/strict';
+import { seededRandom } from '../../src/data/random.js';
 import { writeFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import dicomParser from 'dicom-parser';
@@ -47,21 +48,9 @@ const SIZES: [number, number][] = [
   [47, 65], // rows, columns: odd, and not a multiple of any block size
 ];
 
-/** Deterministic uniform numbers in [0, 1) (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A head-like slice with noise: padding outside the scan circle, a bone ring, noisy brain, 1% values anywhere in range. */
 function syntheticSlice(v: Variant, rows: number, columns: number, seed: number): Int16Array | Uint16Array {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const px = v.pixelRepresentation === 1 ? new Int16Array(rows * columns) : new Uint16Array(rows * columns);
   const cy = rows / 2;
   const cx = columns / 2;

@@ -1,6 +1,6 @@
 import { mkdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { batches, workerPool } from '../pool.js';
+import { runInPool } from '../pool.js';
 import type { SynthTask } from '../workers/synth-worker.js';
 import type { PlanOptions } from './plan.js';
 import { Rng, subSeed } from './random.js';
@@ -56,24 +56,14 @@ export async function synthesize(opts: SynthOptions): Promise<SynthSummary> {
   if (!(plan.positiveShare >= 0 && plan.positiveShare <= 1)) throw new Error(`--positive-share ${plan.positiveShare}: expected a share in [0, 1]`);
   mkdirSync(join(opts.out, 'images'), { recursive: true });
   mkdirSync(join(opts.out, 'masks'), { recursive: true });
-  const pool = workerPool('synth-worker', opts.threads);
   const results: StudyResult[] = [];
   let slices = 0;
-  try {
-    const tasks = Array.from({ length: studies }, (_, index): SynthTask => ({ index, plan, dir: opts.out }));
-    for (const group of batches(tasks, 64)) {
-      await Promise.all(
-        group.map(async (task) => {
-          const r = (await pool.run(task)) as StudyResult;
-          results.push(r);
-          slices += r.slices;
-          opts.onProgress?.(slices, studies, results.length);
-        }),
-      );
-    }
-  } finally {
-    await pool.destroy();
-  }
+  const tasks = Array.from({ length: studies }, (_, index): SynthTask => ({ index, plan, dir: opts.out }));
+  await runInPool<SynthTask, StudyResult>('synth-worker', tasks, opts.threads, (r) => {
+    results.push(r);
+    slices += r.slices;
+    opts.onProgress?.(slices, studies, results.length);
+  });
   results.sort((a, b) => a.index - b.index);
   const rows = new Rng(subSeed(plan.seed, 0x1abe1)).shuffle(results.flatMap((r) => r.labelRows));
   writeFileSync(join(opts.out, 'labels.csv'), ['ID,Label', ...rows].join('\n') + '\n');

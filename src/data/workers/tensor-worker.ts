@@ -7,6 +7,8 @@ export interface TensorTask {
   files: { id: number; path: string }[];
   size: number;
   windows: HuWindow[];
+  /** Shard number (recorded in the index) and the file it is written to. */
+  shard: number;
   shardPath: string;
 }
 
