@@ -1,0 +1,63 @@
+// Every layer's emitted backward against central finite differences of its emitted forward, in ORT.
+import { test } from 'node:test';
+import { Concat, Conv2d, Dense, Flatten, GlobalAveragePool, LeakyReLU, MaxPool2d, ReLU, Sigmoid } from '../../src/engine/layers/index.js';
+import { awayFromZero, checkLayerGradients, distinct, rng, sizeOf } from './gradcheck.js';
+
+for (const weightGrad of ['im2col', 'conv'] as const) {
+  test(`Conv2d 3×3 same, stride 1, bias (weight gradient by ${weightGrad})`, async () => {
+    await checkLayerGradients(new Conv2d({ filters: 4, kernel: 3, padding: 'same', weightGrad }), { batch: 2, inputShapes: [[3, 5, 6]] });
+  });
+  test(`Conv2d 3×3 same, stride 2, odd size: asymmetric pads, ConvTranspose input gradient (${weightGrad})`, async () => {
+    await checkLayerGradients(new Conv2d({ filters: 3, kernel: 3, stride: 2, padding: 'same', weightGrad }), { batch: 2, inputShapes: [[2, 7, 6]] });
+  });
+  test(`Conv2d 2×3 valid, stride 2, no bias, rows dropped by the floor (${weightGrad})`, async () => {
+    await checkLayerGradients(new Conv2d({ filters: 2, kernel: [2, 3], stride: 2, bias: false, weightGrad }), { batch: 3, inputShapes: [[2, 5, 8]] });
+  });
+  test(`Conv2d 1×1 with padding wider than the kernel (${weightGrad})`, async () => {
+    await checkLayerGradients(new Conv2d({ filters: 3, kernel: 1, padding: 1, weightGrad }), { batch: 2, inputShapes: [[2, 3, 4]] });
+  });
+}
+
+test('Dense with bias', async () => {
+  await checkLayerGradients(new Dense({ units: 3 }), { batch: 4, inputShapes: [[5]] });
+});
+
+test('Dense without bias', async () => {
+  await checkLayerGradients(new Dense({ units: 2, bias: false }), { batch: 3, inputShapes: [[4]] });
+});
+
+test('ReLU', async () => {
+  const n = sizeOf([2, 3, 3, 3]);
+  await checkLayerGradients(new ReLU(), { batch: 2, inputShapes: [[3, 3, 3]], inputs: [awayFromZero(rng(2), n)] });
+});
+
+test('LeakyReLU', async () => {
+  const n = sizeOf([2, 3, 3, 3]);
+  await checkLayerGradients(new LeakyReLU(0.3), { batch: 2, inputShapes: [[3, 3, 3]], inputs: [awayFromZero(rng(3), n)] });
+});
+
+test('Sigmoid', async () => {
+  await checkLayerGradients(new Sigmoid(), { batch: 2, inputShapes: [[4]], inputs: [Float32Array.from([-3, -1, 0, 0.5, 1, 2, 4, -0.2])] });
+});
+
+test('MaxPool 2×2 (MaxUnpool gradient), odd width', async () => {
+  const n = sizeOf([2, 3, 4, 5]);
+  await checkLayerGradients(new MaxPool2d(), { batch: 2, inputShapes: [[3, 4, 5]], inputs: [distinct(rng(4), n)] });
+});
+
+test('MaxPool 3×3 stride 2, overlapping windows (scatter-add gradient)', async () => {
+  const n = sizeOf([2, 2, 7, 7]);
+  await checkLayerGradients(new MaxPool2d({ kernel: 3, stride: 2 }), { batch: 2, inputShapes: [[2, 7, 7]], inputs: [distinct(rng(5), n)] });
+});
+
+test('GlobalAveragePool', async () => {
+  await checkLayerGradients(new GlobalAveragePool(), { batch: 2, inputShapes: [[3, 4, 5]] });
+});
+
+test('Flatten', async () => {
+  await checkLayerGradients(new Flatten(), { batch: 2, inputShapes: [[2, 3, 4]] });
+});
+
+test('Concat along channels', async () => {
+  await checkLayerGradients(new Concat(), { batch: 2, inputShapes: [[2, 3, 3], [3, 3, 3]] });
+});
