@@ -1,0 +1,80 @@
+// The inference and input-gradient graphs, and the ONNX files' envelope.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { IR_VERSION, NAMES, OPSET, compileInference, compileInputGradient, decodeModel, initWeights, openSession, runSession } from '../../src/engine/index.js';
+import { onnx } from '../../src/engine/onnx.js';
+import { rng, uniform } from './gradcheck.js';
+import { tinyChain, tinyDag } from './models.js';
+
+test('inference graph: opset 17, IR 8, weights as initializers, one float input with a free batch', () => {
+  const model = tinyChain();
+  const proto = decodeModel(compileInference(model, initWeights(model)));
+  assert.equal(Number(proto.irVersion), IR_VERSION);
+  assert.deepEqual(proto.opsetImport.map((o) => [o.domain, Number(o.version)]), [['', OPSET]]);
+  const graph = proto.graph as InstanceType<typeof onnx.GraphProto>; // decoded: repeated fields are arrays
+  assert.deepEqual(graph.input.map((i) => i.name), [NAMES.input]);
+  assert.deepEqual(graph.output.map((o) => o.name), [NAMES.probabilities]);
+  const dims = graph.input[0].type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue));
+  assert.deepEqual(dims, ['N', 2, 8, 8]);
+  for (const name of ['conv1.weight', 'conv1.bias', 'head.weight', 'head.bias']) {
+    assert.ok(graph.initializer.some((t) => t.name === name), `initializer ${name}`);
+  }
+});
+
+test('inference: probabilities are the sigmoid of the logits, per sample, for any batch size', async () => {
+  const model = tinyDag();
+  const session = await openSession(compileInference(model, initWeights(model, 4), { logits: true }));
+  const random = rng(1);
+  const five = uniform(random, 5 * 3 * 6 * 6);
+  const all = await runSession(session, { [NAMES.input]: { data: five, dims: [5, 3, 6, 6] } });
+  assert.deepEqual([...all[NAMES.probabilities].dims], [5, 6]);
+  all[NAMES.logits].data.forEach((z, i) => assert.ok(Math.abs(all[NAMES.probabilities].data[i] - 1 / (1 + Math.exp(-z))) < 1e-6));
+  const third = await runSession(session, { [NAMES.input]: { data: five.slice(2 * 108, 3 * 108), dims: [1, 3, 6, 6] } });
+  third[NAMES.probabilities].data.forEach((p, j) => assert.ok(Math.abs(p - all[NAMES.probabilities].data[2 * 6 + j]) < 1e-6));
+  await session.release();
+});
+
+test('compileInference names a missing or misshapen weight', () => {
+  const model = tinyChain();
+  const weights = initWeights(model);
+  weights.delete('conv2.bias');
+  assert.throws(() => compileInference(model, weights), /no weights for parameter conv2\.bias/);
+  weights.set('conv2.bias', new Float32Array(3));
+  assert.throws(() => compileInference(model, weights), /conv2\.bias hold 3 values/);
+});
+
+for (const target of ['logits', 'probabilities'] as const) {
+  test(`input gradient of the ${target} matches finite differences of the inference graph`, async () => {
+    const model = tinyChain();
+    const weights = initWeights(model, 6);
+    const grad = await openSession(compileInputGradient(model, weights, { target }));
+    const infer = await openSession(compileInference(model, weights, { logits: true }));
+    const random = rng(2);
+    const n = 2;
+    const x = uniform(random, n * 128);
+    const j = 3;
+    const seed = new Float32Array(n * 6);
+    for (let s = 0; s < n; s++) seed[s * 6 + j] = 1;
+    const out = await runSession(grad, { [NAMES.input]: { data: x, dims: [n, 2, 8, 8] }, [NAMES.seed]: { data: seed, dims: [n, 6] } });
+    const g = out[NAMES.gradient].data;
+    const key = target === 'logits' ? NAMES.logits : NAMES.probabilities;
+    const eps = 1e-3;
+    let maxDiff = 0;
+    let scale = 0;
+    for (let k = 0; k < 40; k++) {
+      const i = Math.floor(random() * x.length);
+      const copy = Float32Array.from(x);
+      copy[i] = x[i] + eps;
+      const plus = (await runSession(infer, { [NAMES.input]: { data: copy, dims: [n, 2, 8, 8] } }))[key].data;
+      copy[i] = x[i] - eps;
+      const minus = (await runSession(infer, { [NAMES.input]: { data: copy, dims: [n, 2, 8, 8] } }))[key].data;
+      const sample = Math.floor(i / 128);
+      const numeric = (plus[sample * 6 + j] - minus[sample * 6 + j]) / (Math.fround(x[i] + eps) - Math.fround(x[i] - eps));
+      maxDiff = Math.max(maxDiff, Math.abs(numeric - g[i]));
+      scale = Math.max(scale, Math.abs(numeric));
+    }
+    assert.ok(scale > 1e-4);
+    assert.ok(maxDiff <= 1e-2 * scale, `max |analytic − numeric| ${maxDiff.toExponential(2)} of ${scale.toExponential(2)}`);
+    await Promise.all([grad.release(), infer.release()]);
+  });
+}
