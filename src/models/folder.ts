@@ -1,0 +1,74 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LABELS } from '../data/labels.js';
+import { compileInference, type Model, modelParams, type Weights } from '../engine/index.js';
+import type { HuWindow } from '../preprocess/window.js';
+import { buildModel, type Architecture } from './registry.js';
+import { readSafetensors, writeSafetensors } from './safetensors.js';
+
+export const MODEL_FORMAT_VERSION = 1;
+
+/** model.json: everything needed to rebuild, feed and judge a model. */
+export interface ModelCard {
+  format: 'ichdetect-model';
+  version: number;
+  architecture: Architecture;
+  input: { size: number; channels: number; windows: HuWindow[]; layout: 'NCHW'; range: [number, number] };
+  labels: readonly string[];
+  training?: Record<string, unknown>;
+  metrics?: Record<string, unknown>;
+  created: string;
+}
+
+export interface ModelFolder {
+  card: ModelCard;
+  model: Model;
+  weights: Weights;
+}
+
+/**
+ * Writes a model folder: model.json (the card), weights.safetensors (every parameter, float32) and
+ * model.onnx (the inference graph with the weights inside: any ONNX runtime can run it, input
+ * `input` N×C×H×W float32, output `probabilities` N×6 in the order of `labels`).
+ */
+export function saveModelFolder(dir: string, folder: ModelFolder): void {
+  mkdirSync(dir, { recursive: true });
+  const params = modelParams(folder.model);
+  const tensors = new Map(params.map((p) => {
+    const data = folder.weights.get(p.name);
+    if (!data) throw new Error(`saveModelFolder: no weights for ${p.name}`);
+    return [p.name, { shape: p.shape, data }];
+  }));
+  writeSafetensors(join(dir, 'weights.safetensors'), tensors, { format: 'ichdetect-model', architecture: folder.card.architecture.name });
+  writeFileSync(join(dir, 'model.onnx'), compileInference(folder.model, folder.weights, { name: folder.card.architecture.name }));
+  writeFileSync(join(dir, 'model.json'), JSON.stringify(folder.card, null, 2) + '\n');
+}
+
+/** Reads a model folder back: the card, the rebuilt layer graph and its weights (checked against it). */
+export function loadModelFolder(dir: string): ModelFolder {
+  const card = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as ModelCard;
+  if (card.format !== 'ichdetect-model') throw new Error(`${dir}/model.json is not an ichdetect model card`);
+  if (card.version > MODEL_FORMAT_VERSION) throw new Error(`${dir}: model format ${card.version} is newer than this ichdetect (${MODEL_FORMAT_VERSION})`);
+  const model = buildModel(card.architecture);
+  const { tensors } = readSafetensors(join(dir, 'weights.safetensors'));
+  const weights: Weights = new Map();
+  for (const p of modelParams(model)) {
+    const t = tensors.get(p.name);
+    if (!t) throw new Error(`${dir}/weights.safetensors has no tensor ${p.name}`);
+    if (t.shape.join('x') !== p.shape.join('x')) throw new Error(`${dir}: ${p.name} is [${t.shape}], the architecture needs [${p.shape}]`);
+    weights.set(p.name, t.data);
+  }
+  return { card, model, weights };
+}
+
+/** A fresh card for an architecture and its input. */
+export function modelCard(architecture: Architecture, windows: HuWindow[], size: number): ModelCard {
+  return {
+    format: 'ichdetect-model',
+    version: MODEL_FORMAT_VERSION,
+    architecture,
+    input: { size, channels: windows.length, windows, layout: 'NCHW', range: [0, 1] },
+    labels: LABELS,
+    created: new Date().toISOString(),
+  };
+}

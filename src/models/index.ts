@@ -1,0 +1,4 @@
+export { baselineModel, type BaselineOptions } from './baseline.js';
+export { buildModel, type Architecture } from './registry.js';
+export { saveModelFolder, loadModelFolder, modelCard, MODEL_FORMAT_VERSION, type ModelCard, type ModelFolder } from './folder.js';
+export { readSafetensors, writeSafetensors } from './safetensors.js';
