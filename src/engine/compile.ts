@@ -80,10 +80,9 @@ export function compileInputGradient(model: Model, weights: Weights, options: In
   const fwd = emitForward(e, model, NAMES.input, (name) => name, { training: false, differentiate: true });
   const probs = e.op('Sigmoid', [fwd.output], {}, NAMES.probabilities);
   const gradOut = options.target === 'probabilities' ? e.mul(NAMES.seed, e.mul(probs, e.sub(e.constF(1), probs))) : NAMES.seed;
-  const bwd = emitBackward(e, model, fwd, gradOut, (name) => name, { inputGrad: true });
+  const bwd = emitBackward(e, model, fwd, gradOut, (name) => name, { inputGrad: true, paramGrads: false });
   if (!bwd.gradInput) throw new Error('the model output does not depend on its input');
   e.rename(bwd.gradInput, NAMES.gradient);
-  // Gradients of the weights are not outputs: ORT prunes the nodes that compute them.
   const inputs = [valueInfo(NAMES.input, 'float32', [BATCH, ...model.inputShape]), valueInfo(NAMES.seed, 'float32', [BATCH, k])];
   const outputs = [valueInfo(NAMES.gradient, 'float32', [BATCH, ...model.inputShape]), valueInfo(NAMES.probabilities, 'float32', [BATCH, k])];
   return serializeModel(e.graph(options.name ?? 'input_gradient', inputs, outputs));
@@ -117,9 +116,21 @@ export interface TrainStateIO {
   output: string;
 }
 
+/** A buffer (running statistics): read, and replaced by the forward pass's update. */
+export interface TrainBufferIO {
+  name: string;
+  shape: number[];
+  input: string;
+  output: string;
+}
+
 export interface TrainStepGraph {
   bytes: Uint8Array;
+  /** The trainable parameters. */
   params: TrainParamIO[];
+  buffers: TrainBufferIO[];
+  /** Parameters and buffers of frozen nodes: inputs only. */
+  constants: { name: string; shape: number[]; input: string }[];
   /** Optimizer state; every slot starts at zero. */
   state: TrainStateIO[];
   optimizer: OptimizerConfig;
@@ -127,9 +138,10 @@ export interface TrainStepGraph {
 }
 
 /**
- * Inputs: batch [N, C, H, W], labels [N, K], every parameter, every optimizer state tensor, step (float
- * scalar, 1 on the first step) and learning_rate (float scalar). Outputs: loss (scalar, before the
- * update), every updated parameter (`<name>/next`) and state tensor (`<name>/<slot>/next`).
+ * Inputs: batch [N, C, H, W], labels [N, K], every parameter, buffer and optimizer state tensor, step
+ * (float scalar, 1 on the first step) and learning_rate (float scalar). Outputs: loss (scalar, before
+ * the update), every updated trainable parameter (`<name>/next`), buffer (`<name>/next`) and state
+ * tensor (`<name>/<slot>/next`). Frozen nodes' parameters are inputs only.
  */
 export function compileTrainStep(model: Model, options: TrainStepOptions = {}): TrainStepGraph {
   const k = outputCount(model);
@@ -137,7 +149,10 @@ export function compileTrainStep(model: Model, options: TrainStepOptions = {}): 
   if (labelWeights.length !== k) throw new Error(`${labelWeights.length} label weights for ${k} outputs`);
   const optimizerConfig = options.optimizer ?? { kind: 'adam' };
   const optimizer = makeOptimizer(optimizerConfig);
-  const params = modelParams(model);
+  const all = modelParams(model);
+  const params = all.filter((p) => p.trainable);
+  const buffers: TrainBufferIO[] = all.filter((p) => p.buffer && !p.frozen).map((p) => ({ name: p.name, shape: p.shape, input: p.name, output: `${p.name}/next` }));
+  const constants = all.filter((p) => p.frozen).map((p) => ({ name: p.name, shape: p.shape, input: p.name }));
 
   const io: TrainParamIO[] = params.map((p) => ({
     name: p.name, shape: p.shape, input: p.name, output: `${p.name}/next`,
@@ -148,11 +163,12 @@ export function compileTrainStep(model: Model, options: TrainStepOptions = {}): 
   })));
 
   const e = new Emitter();
-  e.reserve(NAMES.batch, NAMES.labels, NAMES.step, NAMES.learningRate, ...io.map((p) => p.input), ...state.map((s) => s.input));
+  e.reserve(NAMES.batch, NAMES.labels, NAMES.step, NAMES.learningRate, ...all.map((p) => p.name), ...state.map((s) => s.input));
   const fwd = emitForward(e, model, NAMES.batch, (name) => name, { training: true, differentiate: true });
   const { loss, gradLogits } = emitWeightedBceWithLogits(e, fwd.output, NAMES.labels, labelWeights);
   e.rename(loss, NAMES.loss);
   const bwd = emitBackward(e, model, fwd, gradLogits, (name) => name, { inputGrad: false });
+  for (const b of buffers) e.rename(fwd.updates.get(b.name) as string, b.output);
 
   e.scoped('optimizer', () => {
     const shared = optimizer.prepare(e, { step: NAMES.step, learningRate: NAMES.learningRate });
@@ -171,6 +187,8 @@ export function compileTrainStep(model: Model, options: TrainStepOptions = {}): 
     f(NAMES.batch, [BATCH, ...model.inputShape]),
     f(NAMES.labels, [BATCH, k]),
     ...io.map((p) => f(p.input, p.shape)),
+    ...buffers.map((b) => f(b.input, b.shape)),
+    ...constants.map((c) => f(c.input, c.shape)),
     ...state.map((s) => f(s.input, s.shape)),
     f(NAMES.step, []),
     f(NAMES.learningRate, []),
@@ -178,9 +196,10 @@ export function compileTrainStep(model: Model, options: TrainStepOptions = {}): 
   const outputs = [
     f(NAMES.loss, []),
     ...io.map((p) => f(p.output, p.shape)),
+    ...buffers.map((b) => f(b.output, b.shape)),
     ...state.map((s) => f(s.output, s.shape)),
     ...io.filter((p) => p.gradient).map((p) => f(p.gradient as string, p.shape)),
   ];
   const bytes = serializeModel(e.graph(options.name ?? 'train_step', inputs, outputs));
-  return { bytes, params: io, state, optimizer: optimizerConfig, labelWeights };
+  return { bytes, params: io, buffers, constants, state, optimizer: optimizerConfig, labelWeights };
 }

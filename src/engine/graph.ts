@@ -12,6 +12,8 @@ export interface ModelNode {
   layer: Layer;
   /** Node names, or INPUT. */
   inputs: readonly string[];
+  /** Not trained: parameters stay as they are and the layer behaves as in inference (Keras' trainable = false). */
+  frozen?: boolean;
 }
 
 export interface Model {
@@ -30,9 +32,15 @@ export interface Param {
   local: string;
   shape: number[];
   init: Init;
+  /** Optimized by a training step: neither a buffer nor in a frozen node. */
+  trainable: boolean;
+  /** Updated by the forward pass in training (running statistics), not by the optimizer. */
+  buffer: boolean;
+  /** In a frozen node. */
+  frozen: boolean;
 }
 
-/** Parameter values by full name. */
+/** Parameter values (trainable ones and buffers) by full name. */
 export type Weights = Map<string, Float32Array>;
 
 const NODE_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
@@ -47,7 +55,7 @@ export class GraphBuilder {
   }
 
   /** Add a layer fed by `inputs`; returns the new node's name (checked shapes, so errors point here). */
-  add(layer: Layer, inputs: string | readonly string[], name?: string): string {
+  add(layer: Layer, inputs: string | readonly string[], name?: string, options: { frozen?: boolean } = {}): string {
     const from = typeof inputs === 'string' ? [inputs] : [...inputs];
     const nodeName = name ?? this.autoName(layer.kind);
     if (!NODE_NAME.test(nodeName) || nodeName === INPUT) throw new Error(`bad node name '${nodeName}': use letters, digits, _ and -`);
@@ -63,7 +71,7 @@ export class GraphBuilder {
     } catch (err) {
       throw new Error(`node '${nodeName}': ${(err as Error).message}`);
     }
-    this.nodes.push({ name: nodeName, layer, inputs: from });
+    this.nodes.push({ name: nodeName, layer, inputs: from, ...(options.frozen ? { frozen: true } : {}) });
     this.shapes.set(nodeName, out);
     return nodeName;
   }
@@ -98,6 +106,13 @@ export function sequential(inputShape: Shape, layers: readonly (Layer | readonly
   return g.build(x);
 }
 
+/** The same model with these nodes frozen (or unfrozen with `frozen = false`). */
+export function freeze(model: Model, names: Iterable<string>, frozen = true): Model {
+  const set = new Set(names);
+  for (const n of set) if (!model.nodes.some((m) => m.name === n)) throw new Error(`freeze: no node '${n}'`);
+  return { ...model, nodes: model.nodes.map((n) => (set.has(n.name) ? { ...n, frozen } : n)) };
+}
+
 /** Per-sample output shape of every node (and of INPUT). */
 export function modelShapes(model: Model): Map<string, Shape> {
   const shapes = new Map<string, Shape>([[INPUT, model.inputShape]]);
@@ -123,6 +138,7 @@ export function modelParams(model: Model): Param[] {
   return model.nodes.flatMap((n) =>
     n.layer.params(n.inputs.map((i) => shapes.get(i) as Shape)).map((p) => ({
       name: `${n.name}.${p.name}`, node: n.name, local: p.name, shape: p.shape, init: p.init,
+      trainable: p.trainable !== false && !n.frozen, buffer: p.trainable === false, frozen: n.frozen === true,
     })),
   );
 }
@@ -134,6 +150,9 @@ export interface ForwardPass {
   values: Map<string, string>;
   saved: Map<string, Saved>;
   shapes: Map<string, Shape>;
+  /** New buffer values by full parameter name (training mode, unfrozen nodes). */
+  updates: Map<string, string>;
+  training: boolean;
 }
 
 export interface ForwardOptions {
@@ -146,15 +165,25 @@ export function emitForward(e: Emitter, model: Model, input: string, paramValue:
   const shapes = modelShapes(model);
   const values = new Map<string, string>([[INPUT, input]]);
   const saved = new Map<string, Saved>();
+  const updates = new Map<string, string>();
   for (const n of model.nodes) {
     const inputShapes = n.inputs.map((i) => shapes.get(i) as Shape);
-    const params = Object.fromEntries(n.layer.params(inputShapes).map((p) => [p.name, paramValue(`${n.name}.${p.name}`)]));
+    const specs = n.layer.params(inputShapes);
+    const params = Object.fromEntries(specs.map((p) => [p.name, paramValue(`${n.name}.${p.name}`)]));
     const inputs = n.inputs.map((i) => values.get(i) as string);
-    const result = e.scoped(n.name, () => n.layer.forward(e, { inputs, inputShapes, params, ...options }));
+    const training = options.training && !n.frozen;
+    const result = e.scoped(n.name, () => n.layer.forward(e, { inputs, inputShapes, params, training, differentiate: options.differentiate }));
     values.set(n.name, result.output);
     saved.set(n.name, result.saved);
+    if (training) {
+      for (const p of specs.filter((q) => q.trainable === false)) {
+        const u = result.updates?.[p.name];
+        if (!u) throw new Error(`${n.layer.kind} '${n.name}' gave no training update for its buffer ${p.name}`);
+        updates.set(`${n.name}.${p.name}`, u);
+      }
+    }
   }
-  return { output: values.get(model.output) as string, values, saved, shapes };
+  return { output: values.get(model.output) as string, values, saved, shapes, updates, training: options.training };
 }
 
 export interface BackwardPass {
@@ -164,17 +193,24 @@ export interface BackwardPass {
   gradParams: Map<string, string>;
 }
 
+export interface BackwardOptions {
+  /** Emit d/d(input). */
+  inputGrad: boolean;
+  /** Emit the trainable parameters' gradients (default true). */
+  paramGrads?: boolean;
+}
+
 /** Emit reverse mode from `gradOutput` (the gradient at the model output). */
 export function emitBackward(
-  e: Emitter, model: Model, fwd: ForwardPass, gradOutput: string, paramValue: (name: string) => string, options: { inputGrad: boolean },
+  e: Emitter, model: Model, fwd: ForwardPass, gradOutput: string, paramValue: (name: string) => string, options: BackwardOptions,
 ): BackwardPass {
+  const paramGrads = options.paramGrads ?? true;
   const byName = new Map(model.nodes.map((n) => [n.name, n]));
-  // A value needs a gradient when the input was asked for, or a parameter lies at or before it.
+  const trains = (n: ModelNode): boolean =>
+    paramGrads && !n.frozen && n.layer.params(n.inputs.map((i) => fwd.shapes.get(i) as Shape)).some((p) => p.trainable !== false);
+  // A value needs a gradient when the input was asked for, or a trained parameter lies at or before it.
   const needs = new Map<string, boolean>([[INPUT, options.inputGrad]]);
-  for (const n of model.nodes) {
-    const hasParams = n.layer.params(n.inputs.map((i) => fwd.shapes.get(i) as Shape)).length > 0;
-    needs.set(n.name, hasParams || n.inputs.some((i) => needs.get(i)));
-  }
+  for (const n of model.nodes) needs.set(n.name, trains(n) || n.inputs.some((i) => needs.get(i)));
   const pending = new Map<string, string[]>([[model.output, [gradOutput]]]);
   const gradParams = new Map<string, string>();
   for (let k = model.nodes.length - 1; k >= 0; k--) {
@@ -193,9 +229,11 @@ export function emitBackward(
         outputShape: fwd.shapes.get(n.name) as Shape,
         params,
         needInputGrads: n.inputs.map((i) => needs.get(i) === true),
+        needParamGrads: trains(n),
+        training: fwd.training && !n.frozen,
       });
     });
-    for (const p of specs) {
+    for (const p of trains(n) ? specs.filter((q) => q.trainable !== false) : []) {
       const g = result.gradParams[p.name];
       if (!g) throw new Error(`${n.layer.kind} '${n.name}' gave no gradient for ${p.name}`);
       gradParams.set(`${n.name}.${p.name}`, g);
@@ -208,7 +246,7 @@ export function emitBackward(
     byName.delete(n.name);
   }
   for (const n of byName.values()) {
-    if (n.layer.params(n.inputs.map((i) => fwd.shapes.get(i) as Shape)).length > 0) {
+    if (trains(n)) {
       throw new Error(`node '${n.name}' has parameters but does not lead to the model output '${model.output}'`);
     }
   }

@@ -1,10 +1,10 @@
 // The model engine: layer graphs compiled to ONNX graphs, run by ONNX Runtime.
 export * from './layers/index.js';
 export { Emitter } from './emitter.js';
-export { GraphBuilder, INPUT, sequential, modelShapes, modelParams, outputShape, emitForward, emitBackward } from './graph.js';
-export type { Model, ModelNode, Param, Weights, ForwardPass, BackwardPass, ForwardOptions } from './graph.js';
+export { GraphBuilder, INPUT, sequential, freeze, modelShapes, modelParams, outputShape, emitForward, emitBackward } from './graph.js';
+export type { Model, ModelNode, Param, Weights, ForwardPass, BackwardPass, ForwardOptions, BackwardOptions } from './graph.js';
 export { compileInference, compileInputGradient, compileTrainStep, NAMES } from './compile.js';
-export type { InferenceOptions, InputGradientOptions, TrainStepOptions, TrainStepGraph, TrainParamIO, TrainStateIO } from './compile.js';
+export type { InferenceOptions, InputGradientOptions, TrainStepOptions, TrainStepGraph, TrainParamIO, TrainStateIO, TrainBufferIO } from './compile.js';
 export { LABEL_WEIGHTS, emitWeightedBceWithLogits } from './loss.js';
 export { makeOptimizer, ADAM_DEFAULTS, SGD_DEFAULTS, RMSPROP_DEFAULTS } from './optimizers.js';
 export type { OptimizerConfig, AdamConfig, SgdConfig, RmspropConfig, Optimizer } from './optimizers.js';

@@ -44,22 +44,25 @@ export interface GradCheckOptions {
   inputShapes: Shape[];
   /** Input values; default uniform(−1, 1). */
   inputs?: Float32Array[];
-  /** Parameter values by local name; default uniform(−0.5, 0.5). */
+  /** Parameter values by local name; default uniform(−0.5, 0.5), buffers uniform(0.5, 1.5). */
   params?: Record<string, Float32Array>;
   eps?: number;
   rtol?: number;
   /** Most coordinates per tensor to difference (a random subset beyond that). */
   maxCoords?: number;
   seed?: number;
+  /** Forward in training mode (default) or inference mode (frozen layers, the input-gradient graph). */
+  training?: boolean;
 }
 
 interface Built {
   bytes: Uint8Array;
   outShape: number[];
   paramShapes: Record<string, number[]>;
+  trainable: string[];
 }
 
-function build(layer: Layer, batch: number, inputShapes: Shape[], differentiate: boolean): Built {
+function build(layer: Layer, batch: number, inputShapes: Shape[], differentiate: boolean, training: boolean): Built {
   const e = new Emitter();
   const xs = inputShapes.map((_, i) => `x${i}`);
   const specs = layer.params(inputShapes);
@@ -71,19 +74,20 @@ function build(layer: Layer, batch: number, inputShapes: Shape[], differentiate:
     ...specs.map((p) => valueInfo(params[p.name], 'float32', p.shape)),
   ];
   const outputs = [valueInfo('y', 'float32', outShape)];
-  const fwd = layer.forward(e, { inputs: xs, inputShapes, params, training: true, differentiate });
+  const fwd = layer.forward(e, { inputs: xs, inputShapes, params, training, differentiate });
   e.rename(fwd.output, 'y');
   if (differentiate) {
     inputs.push(valueInfo('dy', 'float32', outShape));
     const bwd = layer.backward(e, {
       saved: fwd.saved, gradOutput: 'dy', inputShapes, outputShape: outShape.slice(1), params, needInputGrads: xs.map(() => true),
+      needParamGrads: true, training,
     });
     bwd.gradInputs.forEach((g, i) => {
       assert.ok(g, `${layer.kind} gave no gradient for input ${i}`);
       e.rename(g, `dx${i}`);
       outputs.push(valueInfo(`dx${i}`, 'float32', [batch, ...inputShapes[i]]));
     });
-    for (const p of specs) {
+    for (const p of specs.filter((q) => q.trainable !== false)) {
       const g = bwd.gradParams[p.name];
       assert.ok(g, `${layer.kind} gave no gradient for parameter ${p.name}`);
       e.rename(g, `d.${p.name}`);
@@ -91,15 +95,19 @@ function build(layer: Layer, batch: number, inputShapes: Shape[], differentiate:
     }
   }
   const bytes = serializeModel(e.graph(`${layer.kind}_check`, inputs, outputs));
-  return { bytes, outShape, paramShapes: Object.fromEntries(specs.map((p) => [p.name, p.shape])) };
+  return {
+    bytes, outShape,
+    paramShapes: Object.fromEntries(specs.map((p) => [p.name, p.shape])),
+    trainable: specs.filter((p) => p.trainable !== false).map((p) => p.name),
+  };
 }
 
 /** Returns the largest relative error seen (for reporting); asserts it is within rtol. */
 export async function checkLayerGradients(layer: Layer, options: GradCheckOptions): Promise<number> {
-  const { batch, inputShapes, eps = 1e-2, rtol = 1e-2, maxCoords = 120, seed = 1 } = options;
+  const { batch, inputShapes, eps = 1e-2, rtol = 1e-2, maxCoords = 120, seed = 1, training = true } = options;
   const random = rng(seed);
-  const withGrad = build(layer, batch, inputShapes, true);
-  const forwardOnly = build(layer, batch, inputShapes, false);
+  const withGrad = build(layer, batch, inputShapes, true, training);
+  const forwardOnly = build(layer, batch, inputShapes, false, training);
   const [sessGrad, sessFwd] = await Promise.all([openSession(withGrad.bytes), openSession(forwardOnly.bytes)]);
 
   const feeds: Record<string, HostTensor> = {};
@@ -108,7 +116,8 @@ export async function checkLayerGradients(layer: Layer, options: GradCheckOption
     feeds[`x${i}`] = { data: options.inputs?.[i] ?? uniform(random, sizeOf(dims)), dims };
   });
   for (const [name, shape] of Object.entries(withGrad.paramShapes)) {
-    feeds[`p.${name}`] = { data: options.params?.[name] ?? uniform(random, sizeOf(shape), -0.5, 0.5), dims: shape };
+    const buffer = !withGrad.trainable.includes(name);
+    feeds[`p.${name}`] = { data: options.params?.[name] ?? uniform(random, sizeOf(shape), buffer ? 0.5 : -0.5, buffer ? 1.5 : 0.5), dims: shape };
   }
   const r = uniform(random, sizeOf(withGrad.outShape));
   const analytic = await runSession(sessGrad, { ...feeds, dy: { data: r, dims: withGrad.outShape } });
@@ -123,7 +132,7 @@ export async function checkLayerGradients(layer: Layer, options: GradCheckOption
 
   const targets: [feed: string, grad: string][] = [
     ...inputShapes.map((_, i): [string, string] => [`x${i}`, `dx${i}`]),
-    ...Object.keys(withGrad.paramShapes).map((n): [string, string] => [`p.${n}`, `d.${n}`]),
+    ...withGrad.trainable.map((n): [string, string] => [`p.${n}`, `d.${n}`]),
   ];
   let worst = 0;
   for (const [feed, gradName] of targets) {

@@ -1,6 +1,6 @@
 // Every layer's emitted backward against central finite differences of its emitted forward, in ORT.
 import { test } from 'node:test';
-import { Concat, Conv2d, Dense, Flatten, GlobalAveragePool, LeakyReLU, MaxPool2d, ReLU, Sigmoid } from '../../src/engine/layers/index.js';
+import { AvgPool2d, BatchNorm, Concat, Conv2d, Dense, Flatten, GlobalAveragePool, LeakyReLU, MaxPool2d, ReLU, Sigmoid } from '../../src/engine/layers/index.js';
 import { awayFromZero, checkLayerGradients, distinct, rng, sizeOf } from './gradcheck.js';
 
 for (const weightGrad of ['im2col', 'conv'] as const) {
@@ -60,4 +60,28 @@ test('Flatten', async () => {
 
 test('Concat along channels', async () => {
   await checkLayerGradients(new Concat(), { batch: 2, inputShapes: [[2, 3, 3], [3, 3, 3]] });
+});
+
+test('AvgPool 2×2 valid', async () => {
+  await checkLayerGradients(new AvgPool2d(), { batch: 2, inputShapes: [[2, 4, 5]] });
+});
+
+test('AvgPool 3×3 stride 1 same (Inception style; borders average the in-bounds values only)', async () => {
+  await checkLayerGradients(new AvgPool2d({ kernel: 3, stride: 1, padding: 'same' }), { batch: 2, inputShapes: [[2, 5, 4]] });
+});
+
+test('AvgPool 3×3 stride 2 same on an odd size (overlapping, asymmetric pads)', async () => {
+  await checkLayerGradients(new AvgPool2d({ kernel: 3, stride: 2, padding: 'same' }), { batch: 2, inputShapes: [[2, 7, 6]] });
+});
+
+test('BatchNorm training mode on C×H×W (batch statistics)', async () => {
+  await checkLayerGradients(new BatchNorm(), { batch: 3, inputShapes: [[3, 4, 4]] });
+});
+
+test('BatchNorm training mode on [C] without γ', async () => {
+  await checkLayerGradients(new BatchNorm({ scale: false }), { batch: 5, inputShapes: [[4]] });
+});
+
+test('BatchNorm inference mode (moving statistics), as a frozen layer or the input-gradient graph sees it', async () => {
+  await checkLayerGradients(new BatchNorm({ epsilon: 1e-3 }), { batch: 2, inputShapes: [[3, 3, 4]], training: false });
 });

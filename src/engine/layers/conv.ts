@@ -74,12 +74,13 @@ export class Conv2d implements Layer {
   }
 
   backward(e: Emitter, ctx: BackwardContext): BackwardResult {
-    const { saved, gradOutput: dy, inputShapes, params, needInputGrads } = ctx;
+    const { saved, gradOutput: dy, inputShapes, params, needInputGrads, needParamGrads } = ctx;
     const g = this.geometry(inputShapes);
-    const gradParams: Record<string, string> = {
-      weight: this.config.weightGrad === 'conv' ? this.weightGradConv(e, saved.x, dy, g) : this.weightGradIm2col(e, saved.x, dy, g),
-    };
-    if (this.config.bias) gradParams.bias = e.reduceSum(dy, [0, 2, 3]);
+    const gradParams: Record<string, string> = {};
+    if (needParamGrads) {
+      gradParams.weight = this.config.weightGrad === 'conv' ? this.weightGradConv(e, saved.x, dy, g) : this.weightGradIm2col(e, saved.x, dy, g);
+      if (this.config.bias) gradParams.bias = e.reduceSum(dy, [0, 2, 3]);
+    }
     const dx = needInputGrads[0] ? this.inputGrad(e, dy, params.weight, g) : undefined;
     return { gradInputs: [dx], gradParams };
   }

@@ -41,9 +41,12 @@ export class Dense implements Layer {
   }
 
   // dx = dy·Wᵀ, dW = xᵀ·dy, db = Σ_n dy
-  backward(e: Emitter, { saved, gradOutput: dy, params, needInputGrads }: BackwardContext): BackwardResult {
-    const gradParams: Record<string, string> = { weight: e.op('Gemm', [saved.x, dy], { transA: 1 }) };
-    if (this.config.bias) gradParams.bias = e.reduceSum(dy, [0]);
+  backward(e: Emitter, { saved, gradOutput: dy, params, needInputGrads, needParamGrads }: BackwardContext): BackwardResult {
+    const gradParams: Record<string, string> = {};
+    if (needParamGrads) {
+      gradParams.weight = e.op('Gemm', [saved.x, dy], { transA: 1 });
+      if (this.config.bias) gradParams.bias = e.reduceSum(dy, [0]);
+    }
     const dx = needInputGrads[0] ? e.op('Gemm', [dy, params.weight], { transB: 1 }) : undefined;
     return { gradInputs: [dx], gradParams };
   }

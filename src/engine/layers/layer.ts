@@ -15,6 +15,8 @@ export interface ParamSpec {
   name: string;
   shape: number[];
   init: Init;
+  /** False for a buffer: state the forward pass updates in training (BatchNorm's running statistics), never optimized. */
+  trainable?: boolean;
 }
 
 /** Value names kept from forward for backward: which ones is each layer's own business. */
@@ -34,6 +36,8 @@ export interface ForwardContext {
 export interface ForwardResult {
   output: string;
   saved: Saved;
+  /** New values of buffers, by local name (training mode only). */
+  updates?: Record<string, string>;
 }
 
 export interface BackwardContext {
@@ -44,12 +48,16 @@ export interface BackwardContext {
   params: Readonly<Record<string, string>>;
   /** Which inputs need a gradient (the image input of a training step does not). */
   needInputGrads: readonly boolean[];
+  /** Whether the trainable parameters need gradients (not for a frozen node, nor for the input-gradient graph). */
+  needParamGrads: boolean;
+  /** The forward pass ran in training mode. */
+  training: boolean;
 }
 
 export interface BackwardResult {
   /** One entry per input; undefined where not needed. */
   gradInputs: (string | undefined)[];
-  /** By local parameter name. */
+  /** By local name, for every trainable parameter when asked for. */
   gradParams: Record<string, string>;
 }
 
