@@ -1,7 +1,14 @@
 // The inference and input-gradient graphs, and the ONNX files' envelope.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { IR_VERSION, NAMES, OPSET, compileInference, compileInputGradient, decodeModel, initWeights, openSession, runSession } from '../../src/engine/index.js';
+import {
+  AvgPool2d, BatchNorm, Concat, Conv2d, Dense, Dropout, Flatten, GraphBuilder, INPUT, IR_VERSION, LeakyReLU, MaxPool2d, NAMES, OPSET, ReLU, Sigmoid,
+  compileInference, compileInputGradient, compileTrainStep, decodeModel, freeze, initWeights, openSession, runSession,
+} from '../../src/engine/index.js';
 import { onnx } from '../../src/engine/onnx.js';
 import { rng, uniform } from './gradcheck.js';
 import { tinyChain, tinyDag } from './models.js';
@@ -78,3 +85,29 @@ for (const target of ['logits', 'probabilities'] as const) {
     await Promise.all([grad.release(), infer.release()]);
   });
 }
+
+test("all three graphs of a model with every layer family pass Debian python3-onnx's full checker", () => {
+  const g = new GraphBuilder([3, 9, 9]);
+  const a = g.add(new Conv2d({ filters: 4, kernel: 3, stride: 2, padding: 'same' }), INPUT, 'a');
+  const bn = g.add(new BatchNorm(), a, 'bn');
+  const act = g.add(new LeakyReLU(), bn);
+  const b = g.add(new AvgPool2d({ kernel: 3, stride: 1, padding: 'same' }), act);
+  const cat = g.add(new Concat(), [act, b]);
+  const pooled = g.add(new MaxPool2d(), cat);
+  const flat = g.add(new Flatten(), g.add(new ReLU(), pooled));
+  const drop = g.add(new Dropout(0.2), g.add(new Sigmoid(), g.add(new Dense({ units: 5 }), flat, 'd1')));
+  g.add(new Dense({ units: 6 }), drop, 'head');
+  const model = freeze(g.build(), ['a']);
+  const weights = initWeights(model);
+  const dir = mkdtempSync(join(tmpdir(), 'ichdetect-engine-'));
+  const files = {
+    inference: compileInference(model, weights),
+    input_gradient: compileInputGradient(model, weights),
+    train_step: compileTrainStep(model).bytes,
+  };
+  for (const [name, bytes] of Object.entries(files)) writeFileSync(join(dir, `${name}.onnx`), bytes);
+  const script = 'import onnx, sys\nfor f in sys.argv[1:]:\n    onnx.checker.check_model(onnx.load(f), full_check=True)';
+  const run = spawnSync('/usr/bin/python3', ['-c', script, ...Object.keys(files).map((n) => join(dir, `${n}.onnx`))], { encoding: 'utf8' });
+  rmSync(dir, { recursive: true, force: true });
+  assert.equal(run.status, 0, `onnx checker failed (install Debian python3-onnx): ${run.stderr}`);
+});
