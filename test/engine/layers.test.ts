@@ -36,6 +36,11 @@ test('LeakyReLU', async () => {
   await checkLayerGradients(new LeakyReLU(0.3), { batch: 2, inputShapes: [[3, 3, 3]], inputs: [awayFromZero(rng(3), n)] });
 });
 
+test('LeakyReLU with a slope above 1', async () => {
+  const n = sizeOf([2, 3, 3, 3]);
+  await checkLayerGradients(new LeakyReLU(1.5), { batch: 2, inputShapes: [[3, 3, 3]], inputs: [awayFromZero(rng(8), n)] });
+});
+
 test('Sigmoid', async () => {
   await checkLayerGradients(new Sigmoid(), { batch: 2, inputShapes: [[4]], inputs: [Float32Array.from([-3, -1, 0, 0.5, 1, 2, 4, -0.2])] });
 });

@@ -40,12 +40,16 @@ export class LeakyReLU extends Elementwise {
     const y = e.op('LeakyRelu', [inputs[0]], { alpha: floatAttr(this.alpha) });
     return { output: y, saved: { y } };
   }
-  // dx = dy where y > 0, alpha·dy elsewhere (sign(y) = sign(x) as alpha > 0).
+  // dx = dy where y > 0, alpha·dy elsewhere (sign(y) = sign(x) as alpha > 0): the slope is
+  // max(sign(y), alpha) for alpha < 1 (cheaper than a Where over the whole tensor).
   backward(e: Emitter, { saved, gradOutput, needInputGrads }: BackwardContext): BackwardResult {
     if (!needInputGrads[0]) return { gradInputs: [undefined], gradParams: {} };
-    const positive = e.op('Greater', [saved.y, e.constF(0)]);
-    const dx = e.op('Where', [positive, gradOutput, e.scale(gradOutput, this.alpha)]);
-    return { gradInputs: [dx], gradParams: {} };
+    if (this.alpha > 1) {
+      const positive = e.op('Greater', [saved.y, e.constF(0)]);
+      return { gradInputs: [e.op('Where', [positive, gradOutput, e.scale(gradOutput, this.alpha)])], gradParams: {} };
+    }
+    const slope = e.op('Max', [e.op('Sign', [saved.y]), e.constF(this.alpha)]);
+    return { gradInputs: [e.mul(gradOutput, slope)], gradParams: {} };
   }
 }
 

@@ -101,7 +101,8 @@ export class Conv2d implements Layer {
     return e.op('ConvTranspose', [dy, weight], { kernel_shape: this.k, strides: this.s, pads: g.pads, output_padding: outputPadding });
   }
 
-  // dW[f, c·kh·kw] = Σ_n dY[n, f, :] · cols[n, :, c·kh·kw], cols gathered by kh·kw strided slices.
+  // dW[f, (i, j, c)] = Σ_n dY[n, f, :] · cols[n, (i, j, c), :], cols stacking kh·kw strided slices of
+  // the padded input along channels (contiguous blocks per sample); the MatMul reads cols transposed.
   private weightGradIm2col(e: Emitter, x: string, dy: string, g: ReturnType<Conv2d['geometry']>): string {
     const [kh, kw] = this.k;
     const [sh, sw] = this.s;
@@ -113,16 +114,15 @@ export class Conv2d implements Layer {
       for (let j = 0; j < kw; j++) {
         const starts = e.constI64([i, j]);
         const ends = e.constI64([i + sh * (g.ho - 1) + 1, j + sw * (g.wo - 1) + 1]);
-        const patch = e.op('Slice', [padded, starts, ends, e.constI64([2, 3]), e.constI64([sh, sw])]);
-        slices.push(e.op('Unsqueeze', [patch, e.constI64([2])]));
+        slices.push(e.op('Slice', [padded, starts, ends, e.constI64([2, 3]), e.constI64([sh, sw])]));
       }
     }
-    // [N, C, kh·kw, Ho, Wo] → [N, Ho·Wo, C·kh·kw]
-    const stacked = slices.length === 1 ? slices[0] : e.op('Concat', slices, { axis: 2 });
-    const cols = e.transpose(e.reshape(stacked, [0, g.c * kh * kw, g.ho * g.wo]), [0, 2, 1]);
+    const stacked = slices.length === 1 ? slices[0] : e.op('Concat', slices, { axis: 1 });
+    const cols = e.reshape(stacked, [0, kh * kw * g.c, g.ho * g.wo]);
     const dyFlat = e.reshape(dy, [0, this.config.filters, g.ho * g.wo]);
-    const perSample = e.op('MatMul', [dyFlat, cols]);
-    return e.reshape(e.reduceSum(perSample, [0]), [this.config.filters, g.c, kh, kw]);
+    const perSample = e.op('MatMul', [dyFlat, e.transpose(cols, [0, 2, 1])]);
+    const dw = e.reshape(e.reduceSum(perSample, [0]), [this.config.filters, kh, kw, g.c]);
+    return e.transpose(dw, [0, 3, 1, 2]);
   }
 
   // dW = Conv(Xᵀ, dYᵀ) with batch and channels swapped: the forward stride becomes a dilation.
