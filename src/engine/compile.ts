@@ -6,6 +6,7 @@ import { type Model, type Param, type Weights, emitBackward, emitForward, modelP
 import { LABEL_WEIGHTS, emitWeightedBceWithLogits } from './loss.js';
 import { type OptimizerConfig, makeOptimizer } from './optimizers.js';
 import { serializeModel, valueInfo } from './onnx.js';
+import { poolBeforeActivation } from './rewrite.js';
 
 /** Graph input and output names shared by the compiled graphs. */
 export const NAMES = {
@@ -39,14 +40,22 @@ function bakeWeights(e: Emitter, params: readonly Param[], weights: Weights): vo
   }
 }
 
-export interface InferenceOptions {
+export interface RewriteOptions {
+  /** Exact rewrites that make the graph cheaper (max-pool before a monotone activation); default true. */
+  optimize?: boolean;
+}
+
+const rewritten = (model: Model, options: RewriteOptions): Model => (options.optimize === false ? model : poolBeforeActivation(model));
+
+export interface InferenceOptions extends RewriteOptions {
   /** Also output the logits. */
   logits?: boolean;
   name?: string;
 }
 
 /** input [N, C, H, W] float32 → probabilities [N, K] (sigmoid of the model output). */
-export function compileInference(model: Model, weights: Weights, options: InferenceOptions = {}): Uint8Array {
+export function compileInference(original: Model, weights: Weights, options: InferenceOptions = {}): Uint8Array {
+  const model = rewritten(original, options);
   const k = outputCount(model);
   const e = new Emitter();
   e.reserve(NAMES.input);
@@ -62,7 +71,7 @@ export function compileInference(model: Model, weights: Weights, options: Infere
   return serializeModel(e.graph(options.name ?? 'inference', inputs, outputs));
 }
 
-export interface InputGradientOptions {
+export interface InputGradientOptions extends RewriteOptions {
   /** Differentiate the logits (default) or the probabilities. */
   target?: 'logits' | 'probabilities';
   name?: string;
@@ -72,7 +81,8 @@ export interface InputGradientOptions {
  * input [N, C, H, W], seed [N, K] → gradient [N, C, H, W] = Σ_j seed[n, j] · d target[n, j] / d input[n],
  * and probabilities [N, K]. A one-hot seed gives one output's gradient.
  */
-export function compileInputGradient(model: Model, weights: Weights, options: InputGradientOptions = {}): Uint8Array {
+export function compileInputGradient(original: Model, weights: Weights, options: InputGradientOptions = {}): Uint8Array {
+  const model = rewritten(original, options);
   const k = outputCount(model);
   const e = new Emitter();
   e.reserve(NAMES.input, NAMES.seed);
@@ -88,7 +98,7 @@ export function compileInputGradient(model: Model, weights: Weights, options: In
   return serializeModel(e.graph(options.name ?? 'input_gradient', inputs, outputs));
 }
 
-export interface TrainStepOptions {
+export interface TrainStepOptions extends RewriteOptions {
   optimizer?: OptimizerConfig;
   /** Loss weight per output; default the metric's [2, 1, 1, 1, 1, 1]. */
   labelWeights?: readonly number[];
@@ -143,7 +153,8 @@ export interface TrainStepGraph {
  * the update), every updated trainable parameter (`<name>/next`), buffer (`<name>/next`) and state
  * tensor (`<name>/<slot>/next`). Frozen nodes' parameters are inputs only.
  */
-export function compileTrainStep(model: Model, options: TrainStepOptions = {}): TrainStepGraph {
+export function compileTrainStep(original: Model, options: TrainStepOptions = {}): TrainStepGraph {
+  const model = rewritten(original, options);
   const k = outputCount(model);
   const labelWeights = options.labelWeights ?? LABEL_WEIGHTS;
   if (labelWeights.length !== k) throw new Error(`${labelWeights.length} label weights for ${k} outputs`);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import {
   AvgPool2d, BatchNorm, Concat, Conv2d, Dense, Dropout, Flatten, GraphBuilder, INPUT, IR_VERSION, LeakyReLU, MaxPool2d, NAMES, OPSET, ReLU, Sigmoid,
-  compileInference, compileInputGradient, compileTrainStep, decodeModel, freeze, initWeights, openSession, runSession,
+  compileInference, compileInputGradient, compileTrainStep, decodeModel, freeze, initWeights, openSession, poolBeforeActivation, runSession, sequential,
 } from '../../src/engine/index.js';
 import { onnx } from '../../src/engine/onnx.js';
 import { rng, uniform } from './gradcheck.js';
@@ -110,4 +110,31 @@ test("all three graphs of a model with every layer family pass Debian python3-on
   const run = spawnSync('/usr/bin/python3', ['-c', script, ...Object.keys(files).map((n) => join(dir, `${n}.onnx`))], { encoding: 'utf8' });
   rmSync(dir, { recursive: true, force: true });
   assert.equal(run.status, 0, `onnx checker failed (install Debian python3-onnx): ${run.stderr}`);
+});
+
+test('max-pool before the activation: the rewrite moves every LeakyReLU → MaxPool pair and changes no output or gradient', async () => {
+  const model = tinyChain();
+  const swapped = poolBeforeActivation(model);
+  assert.deepEqual(swapped.nodes.map((n) => n.layer.kind), ['Conv2d', 'MaxPool2d', 'LeakyReLU', 'Conv2d', 'ReLU', 'Flatten', 'Dense', 'LeakyReLU', 'Dense']);
+  const weights = initWeights(model, 8);
+  const random = rng(6);
+  const x = { data: uniform(random, 3 * 128), dims: [3, 2, 8, 8] };
+  const [fast, plain] = await Promise.all([
+    openSession(compileInference(model, weights, { logits: true })),
+    openSession(compileInference(model, weights, { logits: true, optimize: false })),
+  ]);
+  assert.deepEqual((await runSession(fast, { [NAMES.input]: x }))[NAMES.logits].data, (await runSession(plain, { [NAMES.input]: x }))[NAMES.logits].data);
+  const seed = { data: Float32Array.from({ length: 18 }, () => random()), dims: [3, 6] };
+  const [gFast, gPlain] = await Promise.all([
+    openSession(compileInputGradient(model, weights)),
+    openSession(compileInputGradient(model, weights, { optimize: false })),
+  ]);
+  const a = (await runSession(gFast, { [NAMES.input]: x, [NAMES.seed]: seed }))[NAMES.gradient].data;
+  const b = (await runSession(gPlain, { [NAMES.input]: x, [NAMES.seed]: seed }))[NAMES.gradient].data;
+  a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) < 1e-6, `gradient ${i}: ${v} vs ${b[i]}`));
+  // A pool that is the model output hands the output to the activation after it.
+  const tail = sequential([1, 4, 4], [new LeakyReLU(), ['pool', new MaxPool2d()]]);
+  const moved = poolBeforeActivation(tail);
+  assert.equal(moved.output, moved.nodes[1].name);
+  assert.equal(moved.nodes[1].layer.kind, 'LeakyReLU');
 });
