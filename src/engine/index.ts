@@ -13,3 +13,4 @@ export { initWeights, initTensor, seededRandom } from './init.js';
 export { openSession, runSession, scalar, ort } from './session.js';
 export type { SessionOptions, HostTensor } from './session.js';
 export { OPSET, IR_VERSION, serializeModel, decodeModel } from './onnx.js';
+export { TrainSession, type TrainSessionOptions } from './train-session.js';
