@@ -3,3 +3,5 @@ export * from './dicom/index.js';
 export * from './preprocess/index.js';
 export * from './data/index.js';
 export * from './figures/index.js';
+export * from './engine/index.js';
+export * from './models/index.js';

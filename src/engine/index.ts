@@ -9,7 +9,7 @@ export { poolBeforeActivation } from './rewrite.js';
 export { LABEL_WEIGHTS, emitWeightedBceWithLogits } from './loss.js';
 export { makeOptimizer, ADAM_DEFAULTS, SGD_DEFAULTS, RMSPROP_DEFAULTS } from './optimizers.js';
 export type { OptimizerConfig, AdamConfig, SgdConfig, RmspropConfig, Optimizer } from './optimizers.js';
-export { initWeights, initTensor, seededRandom } from './init.js';
+export { initWeights, initTensor } from './init.js';
 export { openSession, runSession, scalar, ort } from './session.js';
 export type { SessionOptions, HostTensor } from './session.js';
 export { OPSET, IR_VERSION, serializeModel, decodeModel } from './onnx.js';

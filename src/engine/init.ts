@@ -1,18 +1,7 @@
 // Parameter initialization: Keras' schemes from a seeded generator, so a seed reproduces a model.
+import { seededRandom } from '../data/random.js';
 import type { Init } from './layers/layer.js';
 import { type Model, type Weights, modelParams } from './graph.js';
-
-/** mulberry32: small, fast, good enough for weight init and tests. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function normal(random: () => number): number {
   const u = 1 - random();
