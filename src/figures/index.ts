@@ -5,3 +5,6 @@ export { createFigure, drawText, panelTitle, toPng, writePng, font, figureFontFa
 export { greyToRgba, channelsToRgba, imageData, normalizeLinear, minMax } from './raster.js';
 export { DARK_THEME, LIGHT_THEME, LABEL_COLORS, labelColor, resolveTheme, type FigureTheme, type ThemeName } from './theme.js';
 export { phantomPreview, phantomPreviewLayout, maskOutline, DEFAULT_PREVIEW_PANEL_SIZE, type PreviewExample, type PreviewRow, type PhantomPreviewOptions, type PreviewLayout, type PreviewRowLayout, type PreviewPanel, type PreviewCaption, type MaskOutline } from './phantom-preview.js';
+export { plotPixel, scaleFraction, formatMetric, UNIT_SCALE, REFERENCE_DASH, type PlotRect, type AxisScale, type MarkerShape } from './axes.js';
+export { rocFigure, rocLayout, rocPixel, ROC_X_TITLE, ROC_Y_TITLE, ROC_CURVE_WIDTH, ROC_MARKER_RADIUS, type RocCurve, type RocOperatingPoint, type RocFigureOptions, type RocLayout, type RocLegendEntry, type RocMarker, type RocMarkerLegend } from './roc.js';
+export { calibrationFigure, calibrationLayout, calibrationPixel, calibrationMarkerRadius, CALIBRATION_MARKER_RADIUS, type CalibrationBin, type CalibrationSeries, type CalibrationFigureOptions, type CalibrationLayout, type CalibrationPoint, type CalibrationBar, type CalibrationLegendEntry } from './calibration.js';
