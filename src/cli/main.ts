@@ -6,6 +6,7 @@ import { registerPreprocess } from './commands/preprocess.js';
 import { registerSplit } from './commands/split.js';
 import { registerStats } from './commands/stats.js';
 import { registerSynth } from './commands/synth.js';
+import { registerTrain } from './commands/train.js';
 
 const program = new Command('ich')
   .description('ichdetect: intracranial hemorrhage detection on head CT')
@@ -18,6 +19,7 @@ registerIndex(program);
 registerStats(program);
 registerSplit(program);
 registerPreprocess(program);
+registerTrain(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`ich: ${err instanceof Error ? err.message : String(err)}\n`);

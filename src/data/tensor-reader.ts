@@ -16,7 +16,7 @@ export class TensorReader {
   }
 
   /** Reads the tensor of file `fileId` into `out` (recordBytes long); false when it is not cached. */
-  read(fileId: number, out = new Uint8Array(this.info.recordBytes)): Uint8Array | undefined {
+  read(fileId: number, out: Uint8Array = new Uint8Array(this.info.recordBytes)): Uint8Array | undefined {
     const at = this.locate.get(this.info.key, fileId) as { shard: number; slot: number } | undefined;
     if (!at) return undefined;
     let fd = this.fds.get(at.shard);

@@ -7,6 +7,8 @@ import { openSession, ort } from './session.js';
 
 export interface TrainSessionOptions extends TrainStepOptions {
   threads?: number;
+  /** Resume: optimizer state by input name (from optimizerState()) and the steps already taken. */
+  resume?: { state: Map<string, Float32Array>; steps: number };
 }
 
 export class TrainSession {
@@ -18,6 +20,7 @@ export class TrainSession {
     private readonly session: ort.InferenceSession,
     readonly graph: TrainStepGraph,
     weights: Weights,
+    resume?: TrainSessionOptions['resume'],
   ) {
     const tensor = (name: string, shape: number[]) => {
       const data = weights.get(name);
@@ -27,14 +30,20 @@ export class TrainSession {
     for (const p of graph.params) this.feeds[p.input] = tensor(p.name, p.shape);
     for (const b of graph.buffers) this.feeds[b.input] = tensor(b.name, b.shape);
     for (const c of graph.constants) this.feeds[c.input] = tensor(c.name, c.shape);
-    for (const s of graph.state) this.feeds[s.input] = new ort.Tensor('float32', new Float32Array(s.shape.reduce((a, b) => a * b, 1)), s.shape);
+    for (const s of graph.state) {
+      const saved = resume?.state.get(s.input);
+      const size = s.shape.reduce((a, b) => a * b, 1);
+      if (saved && saved.length !== size) throw new Error(`TrainSession: optimizer state ${s.input} has ${saved.length} values, ${size} expected`);
+      this.feeds[s.input] = new ort.Tensor('float32', saved ? Float32Array.from(saved) : new Float32Array(size), s.shape);
+    }
+    this.steps = resume?.steps ?? 0;
   }
 
   /** Compiles the model's training step and opens it with these starting weights (copied). */
   static async open(model: Model, weights: Weights, options: TrainSessionOptions = {}): Promise<TrainSession> {
     const graph = compileTrainStep(model, options);
     const session = await openSession(graph.bytes, { threads: options.threads });
-    return new TrainSession(session, graph, weights);
+    return new TrainSession(session, graph, weights, options.resume);
   }
 
   /** One optimizer step on a batch (N×C×H×W) and its labels (N×K); returns the loss before the update. */

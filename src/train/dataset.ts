@@ -1,0 +1,101 @@
+import type { CacheInfo } from '../data/cache.js';
+import { type Db, LABEL_COLUMNS } from '../data/db.js';
+import { LABEL_COUNT } from '../data/labels.js';
+import { Rng, subSeed } from '../data/phantom/random.js';
+import type { Part } from '../data/split.js';
+import { TensorReader } from '../data/tensor-reader.js';
+
+/** One labelled, cached slice. */
+export interface Sample {
+  fileId: number;
+  sop: string;
+  labels: Float32Array;
+}
+
+/** The labelled slices of a split part (or all) that are in the tensor cache, in a stable order. */
+export function cachedSamples(db: Db, cache: CacheInfo, part?: Part): Sample[] {
+  const partFilter = part ? `AND f.patient_id IN (SELECT patient_id FROM split WHERE part = @part)` : '';
+  const rows = db
+    .prepare(`SELECT f.id, f.sop_instance_uid AS sop, ${LABEL_COLUMNS.join(', ')} FROM files f
+      JOIN cache_entries c ON c.file_id = f.id AND c.cache = @cache
+      WHERE f.status = 'ok' AND f.y_any IS NOT NULL ${partFilter} ORDER BY f.id`)
+    .all(part ? { cache: cache.key, part } : { cache: cache.key }) as Record<string, number | string>[];
+  return rows.map((r) => ({ fileId: r.id as number, sop: r.sop as string, labels: Float32Array.from(LABEL_COLUMNS, (c) => r[c] as number) }));
+}
+
+export interface BatchOptions {
+  batch: number;
+  seed: number;
+  shuffle?: boolean;
+  /** Draw positives and negatives (on `any`) equally often. */
+  balance?: boolean;
+  /** Random left–right flips. */
+  augment?: boolean;
+}
+
+export interface Batch {
+  x: Float32Array;
+  y: Float32Array;
+  n: number;
+  samples: Sample[];
+}
+
+/**
+ * Streams batches of float32 tensors (C×N×N in [0, 1]) from the uint8 cache: one buffer per batch,
+ * reused; the order of an epoch depends only on the seed and the epoch number.
+ */
+export class BatchLoader {
+  private readonly reader: TensorReader;
+  private readonly record: Uint8Array;
+
+  constructor(
+    db: Db,
+    readonly cache: CacheInfo,
+    readonly samples: Sample[],
+    readonly opts: BatchOptions,
+  ) {
+    this.reader = new TensorReader(db, cache);
+    this.record = new Uint8Array(cache.recordBytes);
+  }
+
+  get batchesPerEpoch(): number {
+    return Math.ceil(this.samples.length / this.opts.batch);
+  }
+
+  private order(rng: Rng): Sample[] {
+    if (!this.opts.balance) return this.opts.shuffle ? rng.shuffle([...this.samples]) : this.samples;
+    const pos = this.samples.filter((s) => s.labels[0]! >= 0.5);
+    const neg = this.samples.filter((s) => s.labels[0]! < 0.5);
+    if (!pos.length || !neg.length) return rng.shuffle([...this.samples]);
+    return Array.from({ length: this.samples.length }, (_, i) => (i % 2 ? rng.pick(pos) : rng.pick(neg)));
+  }
+
+  *epoch(epoch: number): Generator<Batch> {
+    const rng = new Rng(subSeed(this.opts.seed, epoch));
+    const order = this.order(rng);
+    const { size, channels, recordBytes } = this.cache;
+    const x = new Float32Array(this.opts.batch * recordBytes);
+    const y = new Float32Array(this.opts.batch * LABEL_COUNT);
+    for (let start = 0; start < order.length; start += this.opts.batch) {
+      const samples = order.slice(start, start + this.opts.batch);
+      samples.forEach((s, b) => {
+        if (!this.reader.read(s.fileId, this.record)) throw new Error(`file ${s.fileId} is not in cache ${this.cache.key}`);
+        const flip = this.opts.augment && rng.chance(0.5);
+        const base = b * recordBytes;
+        for (let c = 0; c < channels; c++) {
+          for (let r = 0; r < size; r++) {
+            const row = c * size * size + r * size;
+            for (let col = 0; col < size; col++) x[base + row + col] = this.record[row + (flip ? size - 1 - col : col)]! / 255;
+          }
+        }
+        y.set(s.labels, b * LABEL_COUNT);
+      });
+      const n = samples.length;
+      yield { x: x.subarray(0, n * recordBytes), y: y.subarray(0, n * LABEL_COUNT), n, samples };
+    }
+  }
+
+  close(): void {
+    this.reader.close();
+  }
+}
