@@ -72,7 +72,7 @@ import os
 import sys
 import time
 
-TCMALLOC = "/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4"  # Debian libtcmalloc-minimal4
+from allocator import ALLOCATORS, use_allocator  # torch-free: called before torch is imported
 
 
 def parse_args(argv=None):
@@ -89,7 +89,7 @@ def parse_args(argv=None):
                    help="LeakyReLU slope (default 0.3, Keras's LeakyReLU default)")
     p.add_argument("--init", choices=("keras", "torch"), default="keras",
                    help="initial weights: Keras defaults (Glorot uniform, zero bias) or PyTorch's")
-    p.add_argument("--allocator", choices=("tcmalloc", "hugetlb", "system"), default="tcmalloc",
+    p.add_argument("--allocator", choices=ALLOCATORS, default="tcmalloc",
                    help="memory allocator (default tcmalloc; see the module docstring)")
     p.add_argument("--check-loss", action="store_true",
                    help="print the loss of the seeded check batch (and after one Adam step), exit")
@@ -101,30 +101,9 @@ def parse_args(argv=None):
     return args
 
 
-def use_allocator(allocator):
-    """Re-execute this script once with the allocator's environment, if it is not set yet."""
-    env = dict(os.environ)
-    if allocator == "tcmalloc":
-        if not os.path.exists(TCMALLOC):
-            sys.exit(f"{TCMALLOC} is missing: apt-get install libtcmalloc-minimal4, "
-                     "or pass --allocator hugetlb or system")
-        preload = env.get("LD_PRELOAD", "")
-        if TCMALLOC in preload.split():
-            return
-        env["LD_PRELOAD"] = f"{TCMALLOC} {preload}".strip()
-    elif allocator == "hugetlb":
-        tunables = env.get("GLIBC_TUNABLES", "")
-        if "glibc.malloc.hugetlb=1" in tunables.split(":"):
-            return
-        env["GLIBC_TUNABLES"] = ":".join(t for t in (tunables, "glibc.malloc.hugetlb=1") if t)
-    else:
-        return
-    os.execve(sys.executable, [sys.executable, os.path.abspath(__file__)] + sys.argv[1:], env)
-
-
 if __name__ == "__main__":
     ARGS = parse_args()
-    use_allocator(ARGS.allocator)  # before importing torch, so that torch is imported only once
+    use_allocator(ARGS.allocator, __file__)  # before importing torch, so that torch is imported only once
 
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
