@@ -5,3 +5,4 @@ export * from './data/index.js';
 export * from './figures/index.js';
 export * from './engine/index.js';
 export * from './models/index.js';
+export { evaluateModel, modelEvaluationJson, writeEvaluationReport, rocFigureOf, calibrationFigureOf, type EvaluateModelOptions, type ModelEvaluation } from './evaluate/evaluate-model.js';

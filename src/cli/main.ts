@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerEval } from './commands/eval.js';
 import { registerIndex } from './commands/index-cmd.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerPredict } from './commands/predict.js';
 import { registerPreprocess } from './commands/preprocess.js';
 import { registerSplit } from './commands/split.js';
 import { registerStats } from './commands/stats.js';
@@ -20,6 +22,8 @@ registerStats(program);
 registerSplit(program);
 registerPreprocess(program);
 registerTrain(program);
+registerEval(program);
+registerPredict(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`ich: ${err instanceof Error ? err.message : String(err)}\n`);

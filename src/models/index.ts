@@ -2,3 +2,4 @@ export { baselineModel, type BaselineOptions } from './baseline.js';
 export { buildModel, type Architecture } from './registry.js';
 export { saveModelFolder, loadModelFolder, modelCard, MODEL_FORMAT_VERSION, type ModelCard, type ModelFolder } from './folder.js';
 export { readSafetensors, writeSafetensors } from './safetensors.js';
+export { predictFiles, expandInputs, summarizeStudies, formatSubmission, formatStudiesCsv, type PredictOptions, type PredictResult, type SlicePrediction, type RejectedFile, type StudyPrediction } from './predict.js';

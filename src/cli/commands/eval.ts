@@ -1,0 +1,56 @@
+import type { Command } from 'commander';
+import { evaluateModel, modelEvaluationJson, writeEvaluationReport } from '../../evaluate/evaluate-model.js';
+import { formatEvaluation } from '../../evaluate/report.js';
+import type { Part } from '../../data/split.js';
+import { intOption } from '../options.js';
+import { progressBar } from '../progress.js';
+
+interface EvalFlags {
+  model: string;
+  data: string;
+  labels?: string;
+  part?: string;
+  db?: string;
+  json?: boolean;
+  report?: string;
+  threads?: number;
+  batch: number;
+}
+
+export function registerEval(program: Command): void {
+  program
+    .command('eval')
+    .description('evaluate a model folder on labelled slices: RSNA weighted log loss against the prevalence-only baseline, per-label AUC, sensitivity/specificity, calibration')
+    .requiredOption('--model <dir>', 'model folder (model.json, model.onnx), e.g. from ich train')
+    .requiredOption('--data <dir>', 'folder of DICOM slices')
+    .option('--labels <csv>', 'RSNA labels CSV (default DIR/labels.csv)')
+    .option('--part <part>', "test, val, train or all (default: test when DIR's index has a split, else all)")
+    .option('--db <file>', 'index database (default DIR/.ich/index.db)')
+    .option('--json', 'print one JSON object')
+    .option('--report <dir>', 'write roc.png, calibration.png and report.json into DIR')
+    .option('--threads <n>', 'decoding worker threads (default: one per core; 0: main thread)', intOption('--threads', 0))
+    .option('--batch <n>', 'slices per inference batch', intOption('--batch'), 32)
+    .action(async (f: EvalFlags) => {
+      if (f.part !== undefined && !['test', 'val', 'train', 'all'].includes(f.part)) throw new Error(`--part ${f.part}: expected test, val, train or all`);
+      const bar = progressBar('predict', 'files');
+      const e = await evaluateModel(f.model, f.data, { labelsCsv: f.labels, part: f.part as Part | 'all' | undefined, db: f.db, threads: f.threads, batch: f.batch, onProgress: bar.update });
+      bar.stop();
+      const written = f.report ? writeEvaluationReport(f.report, e) : [];
+      if (f.json) {
+        process.stdout.write(JSON.stringify(modelEvaluationJson(e)) + '\n');
+        return;
+      }
+      const source = e.selection === 'scan' ? `every file under ${e.data}` : `the ${e.part} part of the index's split`;
+      const lines = [
+        `model ${e.model}; slices: ${source}`,
+        `files ${e.files}: predicted ${e.predicted}, rejected ${e.rejected.length}, unlabelled ${e.unlabelled.length}`,
+        ...e.rejected.slice(0, 10).map((r) => `  ${r.path}: ${r.code}: ${r.reason}`),
+        ...(e.rejected.length > 10 ? [`  … ${e.rejected.length - 10} more`] : []),
+        `baseline prevalence: ${e.baselinePrevalence === 'train-part' ? "the train part's" : "the evaluated set's own"}`,
+        '',
+        formatEvaluation(e.report),
+        ...(written.length ? ['', `report: ${written.join(', ')}`] : []),
+      ];
+      process.stdout.write(lines.join('\n') + '\n');
+    });
+}

@@ -1,0 +1,85 @@
+import type { Command } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { LABELS } from '../../data/labels.js';
+import { formatStudiesCsv, formatSubmission, predictFiles, type PredictResult } from '../../models/predict.js';
+import { intOption } from '../options.js';
+import { progressBar } from '../progress.js';
+
+interface PredictFlags {
+  model: string;
+  out?: string;
+  studies?: string;
+  json?: boolean;
+  threads?: number;
+  batch: number;
+}
+
+function countBy<T>(items: readonly T[], key: (t: T) => string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const t of items) out[key(t)] = (out[key(t)] ?? 0) + 1;
+  return out;
+}
+
+function summaryText(r: PredictResult, limit = 20): string {
+  const lines = [
+    `predicted ${r.slices.length} slices of ${r.studies.length} studies in ${r.seconds.toFixed(1)} s (${(r.slices.length / Math.max(r.seconds, 1e-9)).toFixed(0)} slices/s)`,
+    `rejected  ${r.rejected.length}${r.skipped.length ? `; skipped ${r.skipped.length} non-DICOM files` : ''}`,
+    ...r.rejected.slice(0, limit).map((f) => `  ${f.path}: ${f.code}: ${f.reason}`),
+    ...(r.rejected.length > limit ? [`  … ${r.rejected.length - limit} more`] : []),
+    '',
+    `studies (study-level probability = maximum over its slices), highest any first:`,
+    `${'study'.padEnd(28)} ${'slices'.padStart(6)} ${LABELS.map((l) => l.slice(0, 8).padStart(8)).join(' ')}  top slice`,
+  ];
+  for (const s of r.studies.slice(0, limit)) {
+    const uid = s.studyInstanceUID.length > 28 ? `…${s.studyInstanceUID.slice(-27)}` : s.studyInstanceUID;
+    lines.push(`${uid.padEnd(28)} ${String(s.slices).padStart(6)} ${LABELS.map((l) => s.perLabel[l].toFixed(3).padStart(8)).join(' ')}  ${s.topSlice.sop}`);
+  }
+  if (r.studies.length > limit) lines.push(`… ${r.studies.length - limit} more studies (--studies FILE writes them all)`);
+  return lines.join('\n') + '\n';
+}
+
+export function registerPredict(program: Command): void {
+  program
+    .command('predict')
+    .description('predict every slice of DICOM files or folders: the RSNA submission (ID,Label) and a per-study summary')
+    .requiredOption('--model <dir>', 'model folder (model.json, model.onnx), e.g. from ich train')
+    .argument('<input...>', 'DICOM files or folders (scanned recursively)')
+    .option('--out <file>', 'write the submission CSV here (default: stdout; the summary then goes to stderr)')
+    .option('--studies <file>', 'write the per-study summary to FILE (.json: JSON, otherwise CSV)')
+    .option('--json', 'print the summary as one JSON object on stdout (needs --out)')
+    .option('--threads <n>', 'decoding worker threads (default: one per core; 0: main thread)', intOption('--threads', 0))
+    .option('--batch <n>', 'slices per inference batch', intOption('--batch'), 32)
+    .action(async (inputs: string[], f: PredictFlags) => {
+      if (f.json && !f.out) throw new Error('--json prints the summary on stdout: give --out FILE.csv for the submission');
+      const bar = progressBar('predict', 'files');
+      const r = await predictFiles(f.model, inputs, { threads: f.threads, batch: f.batch, onProgress: bar.update });
+      bar.stop();
+      const submission = formatSubmission(r.slices);
+      if (f.out) writeFileSync(f.out, submission);
+      else process.stdout.write(submission);
+      if (f.studies) {
+        const studiesJson = { studyAggregation: r.studyAggregation, studies: r.studies };
+        writeFileSync(f.studies, extname(f.studies).toLowerCase() === '.json' ? JSON.stringify(studiesJson, null, 2) + '\n' : formatStudiesCsv(r.studies));
+      }
+      if (f.json) {
+        process.stdout.write(
+          JSON.stringify({
+            model: r.model,
+            out: f.out,
+            slices: r.slices.length,
+            rows: r.slices.length * LABELS.length,
+            studies: r.studies,
+            study_aggregation: r.studyAggregation,
+            rejected: r.rejected,
+            reasons: countBy(r.rejected, (x) => x.code),
+            skipped: r.skipped.length,
+            seconds: r.seconds,
+          }) + '\n',
+        );
+      } else {
+        (f.out ? process.stdout : process.stderr).write((f.out ? `submission ${f.out} (${r.slices.length * LABELS.length} rows)\n` : '') + summaryText(r));
+      }
+      if (r.slices.length === 0) process.exitCode = 2;
+    });
+}

@@ -1,0 +1,236 @@
+// predictFiles(): DICOM files or folders in, six probabilities per slice out, through a model folder's model.onnx.
+import { readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { LABELS, type Label, formatLabelRows } from '../data/labels.js';
+import { batches, defaultThreads, workerPool } from '../data/pool.js';
+import { scanForDicom } from '../data/scan.js';
+import decodeForPrediction, { type PredictTask, type PredictTaskResult } from '../data/workers/predict-worker.js';
+import { asDicomError } from '../dicom/errors.js';
+import { openSession, ort } from '../engine/session.js';
+import { loadModelFolder, type ModelCard } from './folder.js';
+
+export interface PredictOptions {
+  /** Worker threads decoding files (default one per core; 0 decodes on the main thread); also ORT's intra-op threads when > 0. */
+  threads?: number;
+  /** Slices per ORT batch (and per decoding task); default 32. */
+  batch?: number;
+  /** Called after each batch: files finished (predicted or rejected) and files in all. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface SlicePrediction {
+  path: string;
+  /** SOPInstanceUID: the RSNA `ID_<hex>`. */
+  sop: string;
+  study: string;
+  series: string;
+  patient: string;
+  /** Position along the slice normal (mm), when the header gives it. */
+  position?: number;
+  /** Six probabilities in LABELS order. */
+  probs: Float32Array;
+}
+
+export interface RejectedFile {
+  path: string;
+  /** The index's rejection codes (`truncated`, `not-dicom`, `decode-failed`, …) or `duplicate` (a SOPInstanceUID seen in an earlier file). */
+  code: string;
+  /** One line: what went wrong. */
+  reason: string;
+}
+
+export interface StudyPrediction {
+  studyInstanceUID: string;
+  patientID: string;
+  slices: number;
+  series: number;
+  /** Study-level `any`: the maximum over its slices (no study context yet). */
+  any: number;
+  /** Each label's maximum over the slices. */
+  perLabel: Record<Label, number>;
+  /** The slice with the highest `any`. */
+  topSlice: { sop: string; path: string; any: number };
+}
+
+export interface PredictResult {
+  /** The model folder (resolved) and its card. */
+  model: string;
+  card: ModelCard;
+  /** Predicted slices, in input order (folders scanned recursively, sorted by path). */
+  slices: SlicePrediction[];
+  /** Files that could not be predicted, each with its reason, in input order. */
+  rejected: RejectedFile[];
+  /** Files inside folders passed over because their extension says they are not DICOM (e.g. labels.csv, *.json). */
+  skipped: string[];
+  /** One row per study, highest `any` first. */
+  studies: StudyPrediction[];
+  /** How study-level probabilities are formed from slices: for now the maximum over slices. */
+  studyAggregation: 'max-over-slices';
+  seconds: number;
+}
+
+/** Expands files and folders (recursively, sorted) into candidate files; missing inputs are rejected, duplicates dropped. */
+export async function expandInputs(inputs: readonly string[]): Promise<{ files: string[]; rejected: RejectedFile[]; skipped: string[] }> {
+  const files: string[] = [];
+  const rejected: RejectedFile[] = [];
+  const skipped: string[] = [];
+  const seen = new Set<string>();
+  const add = (path: string) => {
+    if (!seen.has(path)) {
+      seen.add(path);
+      files.push(path);
+    }
+  };
+  for (const input of inputs) {
+    const path = resolve(input);
+    let isDir: boolean;
+    try {
+      isDir = statSync(path).isDirectory();
+    } catch (err) {
+      const e = asDicomError(err);
+      rejected.push({ path, code: e.code, reason: e.message });
+      continue;
+    }
+    if (!isDir) {
+      add(path); // a file named explicitly is tried whatever its extension
+      continue;
+    }
+    const scan = await scanForDicom(path);
+    scan.candidates.forEach(add);
+    skipped.push(...scan.skipped);
+  }
+  return { files, rejected, skipped };
+}
+
+/**
+ * Predicts every slice in `inputs` (DICOM files or folders, scanned recursively) with the model
+ * folder `modelDir`: files are read, checked and windowed as the model card says in worker threads
+ * (with `threads: 0`, on the main thread), and their tensors go through one ONNX Runtime session of
+ * `model.onnx` in batches while the next batches decode. Nothing is dropped silently: every file
+ * that cannot be used is in `rejected` with its reason; a second file with an already seen
+ * SOPInstanceUID is rejected as `duplicate` (the submission holds each ID once).
+ */
+export async function predictFiles(modelDir: string, inputs: readonly string[], options: PredictOptions = {}): Promise<PredictResult> {
+  const started = performance.now();
+  const model = resolve(modelDir);
+  const { card } = loadModelFolder(model);
+  if (card.labels.join() !== LABELS.join()) throw new Error(`${model}: the model's labels (${card.labels.join(', ')}) are not ${LABELS.join(', ')}`);
+  const { size, channels, windows } = card.input;
+  const batchSize = options.batch ?? 32;
+  if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new Error(`batch ${batchSize}: expected an integer ≥ 1`);
+  const threads = options.threads ?? defaultThreads();
+
+  const input = await expandInputs(inputs);
+  const tasks: PredictTask[] = batches(input.files, batchSize).map((paths) => ({ paths, size, windows }));
+  const outcomes: (SlicePrediction | RejectedFile)[] = [];
+  const session = await openSession(readFileSync(join(model, 'model.onnx')), { threads: threads > 0 ? threads : undefined });
+  const pool = threads > 0 && tasks.length > 0 ? workerPool('predict-worker', threads) : undefined;
+  try {
+    const decode = (task: PredictTask): Promise<PredictTaskResult> => (pool ? (pool.run(task) as Promise<PredictTaskResult>) : decodeForPrediction(task));
+    // Tasks are consumed in order; a bounded number decode ahead while ORT runs, so memory stays flat.
+    // On the main thread only one task may be in flight: fileTensor's scratch buffers are per thread.
+    const ahead = pool ? 2 * threads : 1;
+    const pending: Promise<PredictTaskResult>[] = [];
+    let launched = 0;
+    const launch = () => {
+      while (launched < tasks.length && pending.length < ahead) {
+        const p = decode(tasks[launched++]!);
+        p.catch(() => {}); // awaited below in order; this only keeps an early failure from counting as unhandled
+        pending.push(p);
+      }
+    };
+    launch();
+    let done = 0;
+    for (let t = 0; t < tasks.length; t++) {
+      const result = await pending.shift()!;
+      launch();
+      const ok = result.records.filter((r) => r.ok).length;
+      let probs: Float32Array | undefined;
+      if (ok > 0) {
+        const out = await session.run({ input: new ort.Tensor('float32', result.tensors, [ok, channels, size, size]) });
+        probs = out.probabilities!.data as Float32Array;
+      }
+      let k = 0;
+      for (const r of result.records) {
+        if (r.ok) {
+          outcomes.push({ path: r.path, sop: r.sop, study: r.study, series: r.series, patient: r.patient, position: r.position, probs: probs!.slice(k * 6, k * 6 + 6) });
+          k++;
+        } else {
+          outcomes.push({ path: r.path, code: r.code, reason: r.reason });
+        }
+      }
+      done += result.records.length;
+      options.onProgress?.(done, input.files.length);
+    }
+  } finally {
+    await pool?.destroy();
+    await session.release();
+  }
+
+  const slices: SlicePrediction[] = [];
+  const rejected: RejectedFile[] = [...input.rejected];
+  const firstPath = new Map<string, string>();
+  for (const o of outcomes) {
+    if (!('probs' in o)) {
+      rejected.push(o);
+      continue;
+    }
+    const first = firstPath.get(o.sop);
+    if (first !== undefined) {
+      rejected.push({ path: o.path, code: 'duplicate', reason: `same SOPInstanceUID ${o.sop} as ${first}` });
+      continue;
+    }
+    firstPath.set(o.sop, o.path);
+    slices.push(o);
+  }
+  return { model, card, slices, rejected, skipped: input.skipped, studies: summarizeStudies(slices), studyAggregation: 'max-over-slices', seconds: (performance.now() - started) / 1000 };
+}
+
+/** Per-study summary: slice and series counts, each label's maximum over the slices, and the top slice on `any`; highest `any` first. */
+export function summarizeStudies(slices: readonly SlicePrediction[]): StudyPrediction[] {
+  const groups = new Map<string, SlicePrediction[]>();
+  for (const s of slices) {
+    const g = groups.get(s.study);
+    if (g) g.push(s);
+    else groups.set(s.study, [s]);
+  }
+  const studies: StudyPrediction[] = [];
+  for (const [study, group] of groups) {
+    const max = LABELS.map(() => -Infinity);
+    let top = group[0]!;
+    for (const s of group) {
+      LABELS.forEach((_, j) => (max[j] = Math.max(max[j]!, s.probs[j]!)));
+      if (s.probs[0]! > top.probs[0]!) top = s;
+    }
+    studies.push({
+      studyInstanceUID: study,
+      patientID: group[0]!.patient,
+      slices: group.length,
+      series: new Set(group.map((s) => s.series)).size,
+      any: max[0]!,
+      perLabel: Object.fromEntries(LABELS.map((l, j) => [l, max[j]])) as Record<Label, number>,
+      topSlice: { sop: top.sop, path: top.path, any: top.probs[0]! },
+    });
+  }
+  return studies.sort((a, b) => b.any - a.any || (a.studyInstanceUID < b.studyInstanceUID ? -1 : a.studyInstanceUID > b.studyInstanceUID ? 1 : 0));
+}
+
+/** The RSNA submission: `ID,Label`, then six rows `<SOPInstanceUID>_<subtype>,<probability>` per slice (`ID_<hex>_any` for RSNA files). */
+export function formatSubmission(slices: readonly SlicePrediction[], digits = 6): string {
+  const parts = ['ID,Label'];
+  for (const s of slices) parts.push(formatLabelRows(s.sop, s.probs, digits));
+  return parts.join('\n') + '\n';
+}
+
+/** The per-study summary as CSV: study, patient, counts, each label's maximum, the top slice. */
+export function formatStudiesCsv(studies: readonly StudyPrediction[], digits = 6): string {
+  const header = ['study_instance_uid', 'patient_id', 'slices', 'series', ...LABELS, 'top_slice_sop', 'top_slice_any'];
+  const rows = studies.map((s) =>
+    [csvField(s.studyInstanceUID), csvField(s.patientID), s.slices, s.series, ...LABELS.map((l) => s.perLabel[l].toFixed(digits)), csvField(s.topSlice.sop), s.topSlice.any.toFixed(digits)].join(','),
+  );
+  return [header.join(','), ...rows].join('\n') + '\n';
+}
+
+function csvField(v: string): string {
+  return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}
