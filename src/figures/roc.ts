@@ -7,7 +7,7 @@ import { createFigure, drawText, toPng } from './canvas.js';
 import { type MarkerShape, type PlotRect, MARKER_SHAPES, clipTo, drawAxes, drawMarker, drawReferenceDiagonal, formatMetric, plotPixel, strokeSeries } from './axes.js';
 import { type FigureTheme, type ThemeName, labelColor, resolveTheme } from './theme.js';
 
-export interface RocCurve {
+export interface RocPlotCurve {
   label: string;
   /** False-positive rates (1 − specificity), in drawing order, e.g. from threshold +∞ down to −∞. */
   fpr: Float64Array | readonly number[];
@@ -91,14 +91,14 @@ export const ROC_MARKER_RADIUS = 6;
 const MARGIN = { top: 92, left: 84, bottom: 66, right: 24 };
 const LEGEND = { gap: 32, width: 252, row: 26 };
 
-function checkCurves(curves: readonly RocCurve[]): void {
+function checkCurves(curves: readonly RocPlotCurve[]): void {
   if (curves.length === 0) throw new Error('ROC figure: no curves given');
   for (const c of curves) {
     if (c.fpr.length !== c.tpr.length) throw new Error(`ROC curve ${c.label}: ${c.fpr.length} false-positive rates but ${c.tpr.length} true-positive rates`);
   }
 }
 
-function defaultSubtitle(curves: readonly RocCurve[]): string {
+function defaultSubtitle(curves: readonly RocPlotCurve[]): string {
   const aucs = curves.map((c) => c.auc).filter((a): a is number => a !== undefined && Number.isFinite(a));
   const mean = aucs.length ? aucs.reduce((s, a) => s + a, 0) / aucs.length : undefined;
   const over = aucs.length === curves.length ? `${curves.length} label${curves.length === 1 ? '' : 's'}` : `${aucs.length} of ${curves.length} labels`;
@@ -111,7 +111,7 @@ export function rocPixel(layout: Pick<RocLayout, 'plot'>, fpr: number, tpr: numb
 }
 
 /** Where everything goes; rocFigure draws exactly this. */
-export function rocLayout(curves: readonly RocCurve[], opts: RocFigureOptions = {}): RocLayout {
+export function rocLayout(curves: readonly RocPlotCurve[], opts: RocFigureOptions = {}): RocLayout {
   checkCurves(curves);
   const size = Math.round(opts.plotSize ?? 480);
   if (!(size >= 240 && size <= 1200)) throw new Error(`ROC figure: plot size ${opts.plotSize} outside 240–1200`);
@@ -172,7 +172,7 @@ export function rocLayout(curves: readonly RocCurve[], opts: RocFigureOptions = 
  * ROC curves of every label on one square plot, in label colours and the given order (later curves
  * on top), with the chance diagonal, an AUC legend and operating-point markers. Returns a PNG.
  */
-export function rocFigure(curves: readonly RocCurve[], opts: RocFigureOptions = {}): Buffer {
+export function rocFigure(curves: readonly RocPlotCurve[], opts: RocFigureOptions = {}): Buffer {
   const layout = rocLayout(curves, opts);
   const fig = createFigure(layout.width, layout.height, resolveTheme(opts.theme, 'light'));
   const { ctx, theme } = fig;

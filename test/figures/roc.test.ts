@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DARK_THEME, LABEL_COLORS, LIGHT_THEME, ROC_X_TITLE, ROC_Y_TITLE, rocFigure, rocLayout, rocPixel, type RocCurve } from '../../src/figures/index.js';
+import { DARK_THEME, LABEL_COLORS, LIGHT_THEME, ROC_X_TITLE, ROC_Y_TITLE, rocFigure, rocLayout, rocPixel, type RocPlotCurve } from '../../src/figures/index.js';
 import { decodePng, hexRgb, pngHeader } from './png.js';
 import { colorDistance, countNear, sampleDiagonal } from './plot-pixels.js';
 
@@ -38,7 +38,7 @@ function roc(scores: number[], positive: boolean[]): { fpr: Float64Array; tpr: F
   return { fpr: Float64Array.from(fpr), tpr: Float64Array.from(tpr), auc };
 }
 
-const PERFECT: RocCurve = { label: 'intraventricular', fpr: [0, 0, 1], tpr: [0, 1, 1], auc: 1 };
+const PERFECT: RocPlotCurve = { label: 'intraventricular', fpr: [0, 0, 1], tpr: [0, 1, 1], auc: 1 };
 
 describe('rocFigure', () => {
   it('is a PNG of the layout size, light by default, with a square unit plot', async () => {
@@ -113,7 +113,7 @@ describe('rocFigure', () => {
 
   it('shows every label with its AUC and "n/a" when undefined (also for an empty curve)', async () => {
     const rand = rng(7);
-    const curves: RocCurve[] = LABELS.map((label, i) => {
+    const curves: RocPlotCurve[] = LABELS.map((label, i) => {
       const scores: number[] = [];
       const positive: boolean[] = [];
       for (let k = 0; k < 300; k++) {
