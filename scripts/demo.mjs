@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The quick-start demo: generates the embedded default data set (synthetic head-CT phantoms written
 // as real DICOM) and runs the `ich` pipeline on it end to end (index, stats, split, cache, a brief
-// training of the baseline CNN), printing each command.
+// training of the baseline CNN and its evaluation on the test part), printing each command.
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,6 +23,7 @@ ich('stats', data, '--png', join(out, 'label-distribution.png'));
 ich('split', data, '--seed', '1');
 ich('preprocess', data);
 ich('train', '--data', data, '--out', join(out, 'model'), '--epochs', process.env.DEMO_EPOCHS ?? '3', '--seed', '1');
+ich('eval', '--model', join(out, 'model'), '--data', data, '--report', join(out, 'report'));
 const first = execFileSync('sh', ['-c', `ls ${join(data, 'images')} | head -1`], { encoding: 'utf8' }).trim();
 ich('inspect', join(data, 'images', first), '--png', join(out, 'inspect.png'));
-process.stdout.write(`\nfigures: ${['phantoms.png', 'label-distribution.png', 'inspect.png'].map((f) => join(out, f)).join(', ')}\n`);
+process.stdout.write(`\nfigures: ${['phantoms.png', 'label-distribution.png', 'inspect.png', 'report/roc.png', 'report/calibration.png'].map((f) => join(out, f)).join(', ')}\n`);
