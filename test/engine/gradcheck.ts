@@ -2,21 +2,14 @@
 // dL/dx and dL/dθ for L = Σ y·r (r a fixed random cotangent) with central finite differences of L,
 // the differences summed in float64 from a forward-only graph's float32 outputs.
 import assert from 'node:assert/strict';
+import { seededRandom } from '../../src/data/random.js';
 import { Emitter } from '../../src/engine/emitter.js';
 import type { Layer, Shape } from '../../src/engine/layers/index.js';
 import { serializeModel, valueInfo } from '../../src/engine/onnx.js';
 import { type HostTensor, openSession, runSession } from '../../src/engine/session.js';
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded PRNG (mulberry32). */
+export const rng = seededRandom;
 
 export const sizeOf = (dims: readonly number[]): number => dims.reduce((a, b) => a * b, 1);
 

@@ -1,6 +1,6 @@
 // Small models for the engine tests: a chain like the baseline CNN, and a DAG with a branch, a
 // value used twice, a concatenation and global pooling.
-import { Concat, Conv2d, Dense, Flatten, GlobalAveragePool, GraphBuilder, INPUT, LeakyReLU, MaxPool2d, ReLU, sequential } from '../../src/engine/index.js';
+import { BatchNorm, Concat, Conv2d, Dense, Flatten, GlobalAveragePool, GraphBuilder, INPUT, LeakyReLU, MaxPool2d, ReLU, sequential } from '../../src/engine/index.js';
 import type { Model } from '../../src/engine/index.js';
 
 export function tinyChain(): Model {
@@ -28,4 +28,18 @@ export function tinyDag(): Model {
   const gap = g.add(new GlobalAveragePool(), pooled);
   g.add(new Dense({ units: 6 }), gap, 'head');
   return g.build();
+}
+
+/** Convolutions and dense layers with BatchNorm (one without scale) in training mode. */
+export function bnModel(): Model {
+  return sequential([2, 6, 6], [
+    ['conv1', new Conv2d({ filters: 3, kernel: 3, padding: 'same' })],
+    ['bn1', new BatchNorm()],
+    new ReLU(),
+    new MaxPool2d(),
+    new Flatten(),
+    ['dense1', new Dense({ units: 4 })],
+    ['bn2', new BatchNorm({ scale: false })],
+    ['head', new Dense({ units: 6 })],
+  ]);
 }

@@ -12,7 +12,7 @@ import {
 import type { HostTensor, Layer, Model, Weights } from '../../src/engine/index.js';
 import { baselineModel } from '../../src/models/baseline.js';
 import { distinct, rng, sizeOf, uniform } from './gradcheck.js';
-import { tinyChain, tinyDag } from './models.js';
+import { bnModel, tinyChain, tinyDag } from './models.js';
 
 const LABEL_WEIGHTS = [2, 1, 1, 1, 1, 1];
 /** Largest |ours − TF.js| allowed, relative to the largest |TF.js| value of the same tensor. */
@@ -335,15 +335,5 @@ test('whole model: the real baseline CNN at 8×8 with 8 hidden units', async () 
 });
 
 test('whole model: convolutions with BatchNorm in training mode', async () => {
-  const model = sequential([2, 6, 6], [
-    ['conv1', new Conv2d({ filters: 3, kernel: 3, padding: 'same' })],
-    ['bn1', new BatchNorm()],
-    new ReLU(),
-    new MaxPool2d(),
-    new Flatten(),
-    ['dense1', new Dense({ units: 4 })],
-    ['bn2', new BatchNorm({ scale: false })],
-    ['head', new Dense({ units: 6 })],
-  ]);
-  await compareWithTfjs(model, { batch: 4, seed: 14 });
+  await compareWithTfjs(bnModel(), { batch: 4, seed: 14 });
 });

@@ -2,26 +2,14 @@
 // logits, and its gradients against finite differences of its own loss output.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BatchNorm, Conv2d, Dense, Dropout, Emitter, Flatten, MaxPool2d, NAMES, ReLU, compileInference, compileTrainStep, emitForward, freeze, initWeights, modelParams, openSession, runSession, scalar, sequential } from '../../src/engine/index.js';
+import { BatchNorm, Dense, Dropout, Emitter, Flatten, NAMES, compileInference, compileTrainStep, emitForward, freeze, initWeights, modelParams, openSession, runSession, scalar, sequential } from '../../src/engine/index.js';
 import { serializeModel, valueInfo } from '../../src/engine/onnx.js';
 import type { HostTensor, Model, TrainStepGraph, Weights } from '../../src/engine/index.js';
 import { rng, sizeOf, uniform } from './gradcheck.js';
-import { tinyChain, tinyDag } from './models.js';
+import { bnModel, tinyChain, tinyDag } from './models.js';
 
 const WEIGHTS = [2, 1, 1, 1, 1, 1];
 
-function bnModel(): Model {
-  return sequential([2, 6, 6], [
-    ['conv1', new Conv2d({ filters: 3, kernel: 3, padding: 'same' })],
-    ['bn1', new BatchNorm()],
-    new ReLU(),
-    new MaxPool2d(),
-    new Flatten(),
-    ['dense1', new Dense({ units: 4 })],
-    ['bn2', new BatchNorm({ scale: false })],
-    ['head', new Dense({ units: 6 })],
-  ]);
-}
 
 /** Stable weighted BCE in float64, as the metric defines it (without clipping). */
 function referenceLoss(logits: Float32Array, labels: Float32Array, k: number): number {
