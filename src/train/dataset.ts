@@ -4,6 +4,7 @@ import { LABEL_COUNT } from '../data/labels.js';
 import { Rng, subSeed } from '../data/phantom/random.js';
 import type { Part } from '../data/split.js';
 import { TensorReader } from '../data/tensor-reader.js';
+import { augmentRecord, randomAugmentation } from './augment.js';
 
 /** One labelled, cached slice. */
 export interface Sample {
@@ -29,7 +30,7 @@ export interface BatchOptions {
   shuffle?: boolean;
   /** Draw positives and negatives (on `any`) equally often. */
   balance?: boolean;
-  /** Random left–right flips. */
+  /** Light augmentation: random left–right flips, rotations within ±8° and shifts within ±4 % of the side. */
   augment?: boolean;
 }
 
@@ -80,14 +81,9 @@ export class BatchLoader {
       const samples = order.slice(start, start + this.opts.batch);
       samples.forEach((s, b) => {
         if (!this.reader.read(s.fileId, this.record)) throw new Error(`file ${s.fileId} is not in cache ${this.cache.key}`);
-        const flip = this.opts.augment && rng.chance(0.5);
         const base = b * recordBytes;
-        for (let c = 0; c < channels; c++) {
-          for (let r = 0; r < size; r++) {
-            const row = c * size * size + r * size;
-            for (let col = 0; col < size; col++) x[base + row + col] = this.record[row + (flip ? size - 1 - col : col)]! / 255;
-          }
-        }
+        if (this.opts.augment) augmentRecord(this.record, channels, size, randomAugmentation(() => rng.random(), 8, 0.04, size), x, base);
+        else for (let i = 0; i < recordBytes; i++) x[base + i] = this.record[i]! / 255;
         y.set(s.labels, b * LABEL_COUNT);
       });
       const n = samples.length;

@@ -60,7 +60,7 @@ export function registerTrain(program: Command): void {
     .option('--patience <n>', 'stop after N epochs without a better validation loss', intOption('--patience'), 3)
     .option('--resume', 'continue from the last completed epoch in OUT/checkpoint')
     .option('--balance', 'sample positive and negative slices (on any) equally often')
-    .option('--augment', 'random left-right flips')
+    .option('--augment', 'light augmentation: random flips, rotations within ±8°, shifts within ±4 %')
     .option('--threads <n>', 'threads', intOption('--threads'))
     .option('--db <file>', 'index database (default DATA/.ich/index.db)')
     .option('--json', 'print one JSON object at the end')
