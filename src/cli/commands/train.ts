@@ -9,30 +9,20 @@ import { buildModel, type Architecture } from '../../models/registry.js';
 import { tensorSpec } from '../../preprocess/tensor.js';
 import { DEFAULT_WINDOWS } from '../../preprocess/window.js';
 import { prepareData } from '../../train/pipeline.js';
-import { trainModel } from '../../train/loop.js';
+import { type TrainOptions, trainModel } from '../../train/loop.js';
 import { defaultDbPath, intOption } from '../options.js';
 import { progressBar } from '../progress.js';
 
-interface TrainFlags {
+/** The command's flags: the training options (derived, not retyped) plus the data and model choices. */
+type TrainFlags = Omit<TrainOptions, 'optimizer' | 'onStep' | 'onEpoch'> & {
   data: string;
   labels?: string;
   model: string;
-  out: string;
-  epochs: number;
-  batch: number;
   optimizer: OptimizerConfig['kind'];
-  lr: number;
   size: number;
-  seed: number;
-  maxMinutes?: number;
-  patience: number;
-  resume?: boolean;
-  balance?: boolean;
-  augment?: boolean;
-  threads?: number;
   db?: string;
   json?: boolean;
-}
+};
 
 function positive(name: string) {
   return (v: string) => {
