@@ -1,5 +1,7 @@
 export * from './layer.js';
 export { ReLU, LeakyReLU, Sigmoid } from './activation.js';
+export { Affine } from './affine.js';
+export type { AffineOptions } from './affine.js';
 export { Conv2d, convPads } from './conv.js';
 export type { Conv2dOptions, Padding } from './conv.js';
 export { Dense } from './dense.js';
