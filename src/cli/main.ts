@@ -9,6 +9,7 @@ import { registerSplit } from './commands/split.js';
 import { registerStats } from './commands/stats.js';
 import { registerSynth } from './commands/synth.js';
 import { registerTrain } from './commands/train.js';
+import { registerCompareOptimizers } from './commands/compare-optimizers.js';
 
 const program = new Command('ich')
   .description('ichdetect: intracranial hemorrhage detection on head CT')
@@ -22,6 +23,7 @@ registerStats(program);
 registerSplit(program);
 registerPreprocess(program);
 registerTrain(program);
+registerCompareOptimizers(program);
 registerEval(program);
 registerPredict(program);
 

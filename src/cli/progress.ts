@@ -1,6 +1,6 @@
 import cliProgress from 'cli-progress';
 
-/** A progress bar on stderr (rate and ETA) when stderr is a terminal; silent otherwise. */
+/** A progress bar on stderr (rate and ETA) when stderr is a terminal; silent otherwise. After stop(), the next update starts it again. */
 export function progressBar(label: string, unit = 'files'): { update: (done: number, total: number) => void; stop: () => void } {
   if (!process.stderr.isTTY) return { update: () => {}, stop: () => {} };
   const started = performance.now();
@@ -23,6 +23,9 @@ export function progressBar(label: string, unit = 'files'): { update: (done: num
       bar.setTotal(total);
       bar.update(done, { rate: seconds > 0 ? (done / seconds).toFixed(0) : '0' });
     },
-    stop: () => startedBar && bar.stop(),
+    stop: () => {
+      if (startedBar) bar.stop();
+      startedBar = false;
+    },
   };
 }

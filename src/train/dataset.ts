@@ -42,10 +42,34 @@ export interface Batch {
 }
 
 /**
+ * The sample indices of one epoch: as stored, shuffled, or (balance) positives and negatives on `any`
+ * drawn alternately with replacement, as many as there are samples.
+ */
+export function epochOrder(samples: readonly Sample[], rng: Rng, opts: { shuffle?: boolean; balance?: boolean }): number[] {
+  const all = samples.map((_, i) => i);
+  if (!opts.balance) return opts.shuffle ? rng.shuffle(all) : all;
+  const pos = all.filter((i) => samples[i]!.labels[0]! >= 0.5);
+  const neg = all.filter((i) => samples[i]!.labels[0]! < 0.5);
+  if (!pos.length || !neg.length) return rng.shuffle(all);
+  return all.map((i) => (i % 2 ? rng.pick(pos) : rng.pick(neg)));
+}
+
+/** Where training and validation batches come from: cached image tensors, or cached feature vectors. */
+export interface SampleSource {
+  readonly samples: Sample[];
+  /** Per-sample input shape (C×N×N for images, [F] for features). */
+  readonly inputShape: readonly number[];
+  readonly batchesPerEpoch: number;
+  /** The batches of one epoch, in an order that depends only on the seed and the epoch number. */
+  epoch(epoch: number): Generator<Batch>;
+  close(): void;
+}
+
+/**
  * Streams batches of float32 tensors (C×N×N in [0, 1]) from the uint8 cache: one buffer per batch,
  * reused; the order of an epoch depends only on the seed and the epoch number.
  */
-export class BatchLoader {
+export class BatchLoader implements SampleSource {
   private readonly reader: TensorReader;
   private readonly record: Uint8Array;
 
@@ -59,21 +83,17 @@ export class BatchLoader {
     this.record = new Uint8Array(cache.recordBytes);
   }
 
+  get inputShape(): readonly number[] {
+    return [this.cache.channels, this.cache.size, this.cache.size];
+  }
+
   get batchesPerEpoch(): number {
     return Math.ceil(this.samples.length / this.opts.batch);
   }
 
-  private order(rng: Rng): Sample[] {
-    if (!this.opts.balance) return this.opts.shuffle ? rng.shuffle([...this.samples]) : this.samples;
-    const pos = this.samples.filter((s) => s.labels[0]! >= 0.5);
-    const neg = this.samples.filter((s) => s.labels[0]! < 0.5);
-    if (!pos.length || !neg.length) return rng.shuffle([...this.samples]);
-    return Array.from({ length: this.samples.length }, (_, i) => (i % 2 ? rng.pick(pos) : rng.pick(neg)));
-  }
-
   *epoch(epoch: number): Generator<Batch> {
     const rng = new Rng(subSeed(this.opts.seed, epoch));
-    const order = this.order(rng);
+    const order = epochOrder(this.samples, rng, this.opts).map((i) => this.samples[i]!);
     const { size, channels, recordBytes } = this.cache;
     const x = new Float32Array(this.opts.batch * recordBytes);
     const y = new Float32Array(this.opts.batch * LABEL_COUNT);

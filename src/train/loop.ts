@@ -4,7 +4,7 @@ import { type Model, type OptimizerConfig, TrainSession, type Weights, initWeigh
 import { weightedLogLoss } from '../evaluate/index.js';
 import { type ModelCard, saveModelFolder } from '../models/folder.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
-import { BatchLoader, cachedSamples } from './dataset.js';
+import { BatchLoader, cachedSamples, type SampleSource } from './dataset.js';
 import { predictLoader } from './predict-set.js';
 import { RunRecord } from './runs.js';
 
@@ -27,6 +27,30 @@ export interface TrainOptions {
   onEpoch?: (info: EpochResult) => void;
 }
 
+/** What a run trains on: its train and val sources and a key naming the data (recorded with the run). */
+export interface TrainData {
+  train: SampleSource;
+  val: SampleSource;
+  key: string;
+}
+
+/** How a trained model becomes its model folder, when the trained graph is not the whole model (a head over cached features). */
+export interface TrainTarget {
+  model: Model;
+  card: ModelCard;
+  /** Starting weights (default: fresh ones from the seed). */
+  initial?: Weights;
+  /** The model folder's graph and weights from the trained weights (default: the trained model as it is). */
+  exportModel?: (trained: Weights) => { model: Model; weights: Weights };
+}
+
+/** Train and val sources over the image tensor cache (the val part unshuffled, never augmented). */
+export function imageData(db: Db, cache: CacheInfo, opts: Pick<TrainOptions, 'batch' | 'seed' | 'balance' | 'augment'>): TrainData {
+  const train = new BatchLoader(db, cache, cachedSamples(db, cache, 'train'), { batch: opts.batch, seed: opts.seed, shuffle: true, balance: opts.balance, augment: opts.augment });
+  const val = new BatchLoader(db, cache, cachedSamples(db, cache, 'val'), { batch: 64, seed: 0 });
+  return { train, val, key: cache.key };
+}
+
 export interface EpochResult {
   epoch: number;
   trainLoss: number;
@@ -45,27 +69,27 @@ export interface TrainResult {
 }
 
 /**
- * Trains a model on the cached train part, validating each epoch with the RSNA weighted log loss on
- * the val part; keeps the best weights as a model folder in `out`, checkpoints every completed epoch
+ * Trains a model on the train source, validating each epoch with the RSNA weighted log loss on the
+ * val source; keeps the best weights as a model folder in `out`, checkpoints every completed epoch
  * (resume continues from the last one, with identical results to an uninterrupted run of the same
- * seed), stops early on a plateau, and records the run in `out/runs.db`.
+ * seed), stops early on a plateau, and records the run in `out/runs.db`. Closes the sources.
  */
-export async function trainModel(db: Db, cache: CacheInfo, model: Model, card: ModelCard, opts: TrainOptions): Promise<TrainResult> {
-  const train = new BatchLoader(db, cache, cachedSamples(db, cache, 'train'), { batch: opts.batch, seed: opts.seed, shuffle: true, balance: opts.balance, augment: opts.augment });
-  const val = new BatchLoader(db, cache, cachedSamples(db, cache, 'val'), { batch: 64, seed: 0 });
+export async function trainModel(data: TrainData, target: TrainTarget, opts: TrainOptions): Promise<TrainResult> {
+  const { train, val } = data;
+  const { model, card } = target;
   if (!train.samples.length) throw new Error('no labelled, cached training slices: run ich index --labels, ich split and ich preprocess first');
   if (!val.samples.length) throw new Error('no labelled, cached validation slices: the split has an empty val part');
   const checkpoint = opts.resume ? loadCheckpoint(opts.out) : undefined;
-  const weights: Weights = checkpoint?.weights ?? initWeights(model, opts.seed);
+  const weights: Weights = checkpoint?.weights ?? target.initial ?? initWeights(model, opts.seed);
   const session = await TrainSession.open(model, weights, {
     optimizer: opts.optimizer,
     threads: opts.threads,
     resume: checkpoint ? { state: checkpoint.optimizerState, steps: checkpoint.steps } : undefined,
   });
-  const record = new RunRecord(opts.out, { ...opts, onStep: undefined, onEpoch: undefined, architecture: card.architecture, cache: cache.key }, checkpoint?.epoch);
+  const record = new RunRecord(opts.out, { ...opts, onStep: undefined, onEpoch: undefined, architecture: card.architecture, cache: data.key }, checkpoint?.epoch);
   const result: TrainResult = { epochs: [], bestEpoch: checkpoint?.bestEpoch ?? -1, bestValLoss: checkpoint?.bestValLoss ?? Infinity, stopped: 'epochs', resumedFrom: checkpoint?.epoch };
   const started = performance.now();
-  const shape = (n: number) => [n, cache.channels, cache.size, cache.size];
+  const shape = (n: number) => [n, ...train.inputShape];
   try {
     for (let epoch = (checkpoint?.epoch ?? -1) + 1; epoch < opts.epochs; epoch++) {
       const epochStart = performance.now();
@@ -86,7 +110,8 @@ export async function trainModel(db: Db, cache: CacheInfo, model: Model, card: M
       if (best) {
         result.bestValLoss = valLoss;
         result.bestEpoch = epoch;
-        saveModelFolder(opts.out, { card: { ...card, training: { ...trainingSettings(opts), bestEpoch: epoch }, metrics: { val_weighted_log_loss: valLoss, val_n: v.n } }, model, weights: current });
+        const exported = target.exportModel?.(current) ?? { model, weights: current };
+        saveModelFolder(opts.out, { card: { ...card, training: { ...trainingSettings(opts), bestEpoch: epoch }, metrics: { val_weighted_log_loss: valLoss, val_n: v.n } }, ...exported });
       }
       const e: EpochResult = { epoch, trainLoss: lossSum / images, valLoss, best, seconds, imagesPerS: images / seconds };
       result.epochs.push(e);

@@ -1,28 +1,12 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { join, resolve } from 'node:path';
-import { mkdirSync } from 'node:fs';
-import { openIndexDb } from '../../data/db.js';
-import type { OptimizerConfig } from '../../engine/index.js';
-import { modelCard } from '../../models/folder.js';
-import { buildModel, type Architecture } from '../../models/registry.js';
-import { tensorSpec } from '../../preprocess/tensor.js';
-import { DEFAULT_WINDOWS } from '../../preprocess/window.js';
-import { prepareData } from '../../train/pipeline.js';
-import { type TrainOptions, trainModel } from '../../train/loop.js';
-import { defaultDbPath, intOption } from '../options.js';
+import { join } from 'node:path';
+import { type TrainRunOptions, trainRun } from '../../train/run.js';
+import { intOption } from '../options.js';
 import { progressBar } from '../progress.js';
 
-/** The command's flags: the training options (derived, not retyped) plus the data and model choices. */
-type TrainFlags = Omit<TrainOptions, 'optimizer' | 'onStep' | 'onEpoch'> & {
-  data: string;
-  labels?: string;
-  model: string;
-  optimizer: OptimizerConfig['kind'];
-  size: number;
-  db?: string;
-  json?: boolean;
-};
+/** The command's flags: the run options (derived, not retyped) plus output format. */
+type TrainFlags = Omit<TrainRunOptions, 'onStep' | 'onEpoch' | 'onStage'> & { json?: boolean };
 
 function positive(name: string) {
   return (v: string) => {
@@ -38,7 +22,9 @@ export function registerTrain(program: Command): void {
     .description('train a model: index → patient-level split → tensor cache as needed, then epochs validated with the RSNA weighted log loss')
     .requiredOption('--data <dir>', 'folder of DICOM slices (RSNA layout)')
     .option('--labels <csv>', 'RSNA labels CSV (default DIR/labels.csv)')
-    .option('--model <name>', 'architecture: baseline', 'baseline')
+    .option('--model <name>', 'architecture: baseline or inception (InceptionV3 transfer)', 'baseline')
+    .option('--base-until <block>', 'inception: last block of the pretrained base (mixed5, mixed7, mixed10; any mixedK)')
+    .option('--fine-tune-from <block>', 'inception: train the blocks from this one on (BatchNorm frozen); default: frozen base, cached features')
     .requiredOption('--out <dir>', 'model folder to write (model.json, weights.safetensors, model.onnx, checkpoint/, runs.db)')
     .option('--epochs <n>', 'epochs', intOption('--epochs'), 10)
     .option('--batch <n>', 'batch size', intOption('--batch'), 32)
@@ -55,29 +41,30 @@ export function registerTrain(program: Command): void {
     .option('--db <file>', 'index database (default DATA/.ich/index.db)')
     .option('--json', 'print one JSON object at the end')
     .action(async (f: TrainFlags) => {
-      if (!['adam', 'sgd', 'rmsprop'].includes(f.optimizer)) throw new Error(`--optimizer ${f.optimizer}: expected adam, sgd or rmsprop`);
-      if (f.model !== 'baseline') throw new Error(`--model ${f.model}: only baseline is available so far`);
-      const db = openIndexDb(f.db ?? defaultDbPath(f.data));
-      const out = resolve(f.out);
-      mkdirSync(out, { recursive: true });
-      const spec = tensorSpec(f.size, DEFAULT_WINDOWS);
-      const stageBar = progressBar('data', 'items');
-      const cache = await prepareData(db, f.data, { labelsCsv: f.labels, spec, seed: f.seed, threads: f.threads, onStage: (_s, d, t) => stageBar.update(d, t) });
-      stageBar.stop();
-      const architecture: Architecture = { name: 'baseline', options: { size: f.size, channels: spec.windows.length } };
-      const optimizer: OptimizerConfig = f.optimizer === 'sgd' ? { kind: 'sgd', momentum: 0.9 } : { kind: f.optimizer };
+      const stages = new Map<string, ReturnType<typeof progressBar>>();
+      const stopStages = () => stages.forEach((b) => b.stop());
       const bar = progressBar('train', 'batches');
-      const result = await trainModel(db, cache, buildModel(architecture), modelCard(architecture, spec.windows, f.size), {
-        out, epochs: f.epochs, batch: f.batch, optimizer, lr: f.lr, seed: f.seed, maxMinutes: f.maxMinutes, patience: f.patience,
-        resume: f.resume, balance: f.balance, augment: f.augment, threads: f.threads,
-        onStep: (s) => bar.update(s.step, s.steps),
+      const result = await trainRun({
+        ...f,
+        onStage: (stage, done, total) => {
+          let b = stages.get(stage);
+          if (!b) {
+            stopStages();
+            stages.set(stage, (b = progressBar(stage, 'slices')));
+          }
+          b.update(done, total);
+        },
+        onStep: (s) => {
+          stopStages();
+          bar.update(s.step, s.steps);
+        },
         onEpoch: (e) => {
           bar.stop();
           if (!f.json) process.stdout.write(`epoch ${e.epoch + 1}: train loss ${e.trainLoss.toFixed(4)}, val weighted log loss ${e.valLoss.toFixed(4)}${e.best ? ' (best)' : ''}, ${e.imagesPerS.toFixed(0)} images/s, ${e.seconds.toFixed(1)} s\n`);
         },
       });
-      db.close();
-      if (f.json) process.stdout.write(JSON.stringify({ out, ...result }) + '\n');
+      const out = result.out;
+      if (f.json) process.stdout.write(`${JSON.stringify(result)}\n`);
       else process.stdout.write(`${result.resumedFrom !== undefined ? `resumed after epoch ${result.resumedFrom + 1}; ` : ''}stopped: ${result.stopped}; best epoch ${result.bestEpoch + 1}, val weighted log loss ${result.bestValLoss.toFixed(4)}; model folder ${out} (${join(out, 'model.onnx')})\n`);
     });
 }

@@ -1,0 +1,49 @@
+// InceptionV3 transfer learning plans: a frozen pretrained base whose pooled features are computed
+// once (cached beside the tensor cache) with a 6-output head trained on them, or fine-tuning of the
+// blocks from `mixedK` on with every BatchNorm frozen.
+import type { CacheInfo } from '../data/cache.js';
+import type { Db } from '../data/db.js';
+import { Dense, freeze, initWeights, type Model, sequential, type Weights } from '../engine/index.js';
+import { modelCard } from '../models/folder.js';
+import { DEFAULT_BASE_UNTIL, INCEPTION_WEIGHTS_SOURCE, blockIndex, inceptionHead, inceptionPooledBase, inceptionV3Weights, nodesBefore } from '../models/inception.js';
+import { type Architecture, buildModel } from '../models/registry.js';
+import { cachedSamples } from './dataset.js';
+import { cachedFeatures, FeatureSource } from './features.js';
+import { imageData, type TrainData, type TrainOptions, type TrainTarget } from './loop.js';
+
+export interface InceptionPlanOptions extends TrainOptions {
+  /** Last block of the base (default DEFAULT_BASE_UNTIL). */
+  baseUntil?: string;
+  /** Train the blocks from this one on; without it the base is frozen and its features cached. */
+  fineTuneFrom?: string;
+  onFeatures?: (done: number, total: number) => void;
+}
+
+/** What to train and on what for `--model inception`. */
+export async function inceptionPlan(db: Db, cache: CacheInfo, o: InceptionPlanOptions): Promise<{ data: TrainData; target: TrainTarget }> {
+  const baseUntil = o.baseUntil ?? DEFAULT_BASE_UNTIL;
+  const architecture: Architecture = { name: 'inception', options: { size: cache.size, channels: cache.channels, baseUntil } };
+  const model = buildModel(architecture);
+  const pretrained = inceptionV3Weights(model);
+  const head = inceptionHead(model);
+  const card = modelCard(architecture, cache.windows, cache.size);
+  card.training = { transfer: o.fineTuneFrom ? `fine-tune from ${o.fineTuneFrom}` : 'frozen base', weights: INCEPTION_WEIGHTS_SOURCE };
+
+  if (o.fineTuneFrom) {
+    if (blockIndex(o.fineTuneFrom) > blockIndex(baseUntil)) throw new Error(`--fine-tune-from ${o.fineTuneFrom} lies after --base-until ${baseUntil}`);
+    const frozen = [...nodesBefore(model, o.fineTuneFrom), ...model.nodes.filter((n) => n.layer.kind === 'BatchNorm').map((n) => n.name)];
+    const initial: Weights = new Map([...initWeights(model, o.seed), ...pretrained]);
+    return { data: imageData(db, cache, o), target: { model: freeze(model, new Set(frozen)), card, initial } };
+  }
+
+  if (o.augment) throw new Error('--augment needs --fine-tune-from: a frozen base computes each slice\'s features once');
+  const base = inceptionPooledBase(model);
+  const features = await cachedFeatures(db, cache, { key: `inception-${baseUntil}`, model: base, weights: pretrained }, cachedSamples(db, cache), { threads: o.threads, onProgress: o.onFeatures });
+  const headModel: Model = sequential([features.dim], [[head.name, new Dense({ units: head.units })]]);
+  const train = new FeatureSource(cachedSamples(db, cache, 'train'), features, { batch: o.batch, seed: o.seed, shuffle: true, balance: o.balance });
+  const val = new FeatureSource(cachedSamples(db, cache, 'val'), features, { batch: 64, seed: 0 });
+  return {
+    data: { train, val, key: `${cache.key}/features-inception-${baseUntil}` },
+    target: { model: headModel, card, exportModel: (trained) => ({ model, weights: new Map([...pretrained, ...trained]) }) },
+  };
+}

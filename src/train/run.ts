@@ -1,0 +1,63 @@
+// trainRun(): what `ich train` does, as a library call — prepare the data folder (index → split →
+// cache), build the architecture's training plan (images, or cached features for a frozen base),
+// train, and return the result.
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { defaultDbPath } from '../cli/options.js';
+import { openIndexDb } from '../data/db.js';
+import type { OptimizerConfig } from '../engine/index.js';
+import { modelCard } from '../models/folder.js';
+import { type Architecture, buildModel } from '../models/registry.js';
+import { tensorSpec } from '../preprocess/tensor.js';
+import { DEFAULT_WINDOWS } from '../preprocess/window.js';
+import { inceptionPlan } from './inception.js';
+import { imageData, type TrainOptions, type TrainResult, trainModel } from './loop.js';
+import { prepareData } from './pipeline.js';
+
+export const ARCHITECTURES = ['baseline', 'inception'] as const;
+export const OPTIMIZERS = ['adam', 'sgd', 'rmsprop'] as const;
+export type OptimizerKind = (typeof OPTIMIZERS)[number];
+
+export interface TrainRunOptions extends Omit<TrainOptions, 'optimizer'> {
+  /** Folder of DICOM slices. */
+  data: string;
+  labels?: string;
+  /** Index database (default DATA/.ich/index.db). */
+  db?: string;
+  model: (typeof ARCHITECTURES)[number];
+  optimizer: OptimizerKind;
+  /** Input side N. */
+  size: number;
+  /** Inception: the last block of the base (mixed0 … mixed10). */
+  baseUntil?: string;
+  /** Inception: train the blocks from this one on (BatchNorm frozen); without it the base is frozen and its features cached. */
+  fineTuneFrom?: string;
+  onStage?: (stage: string, done: number, total: number) => void;
+}
+
+export function optimizerConfig(kind: OptimizerKind): OptimizerConfig {
+  if (!OPTIMIZERS.includes(kind)) throw new Error(`optimizer '${kind}': expected ${OPTIMIZERS.join(', ')}`);
+  return kind === 'sgd' ? { kind: 'sgd', momentum: 0.9 } : { kind };
+}
+
+export async function trainRun(o: TrainRunOptions): Promise<TrainResult & { out: string }> {
+  if (!ARCHITECTURES.includes(o.model)) throw new Error(`--model ${o.model}: expected ${ARCHITECTURES.join(' or ')}`);
+  if (o.model !== 'inception' && (o.baseUntil || o.fineTuneFrom)) throw new Error('--base-until and --fine-tune-from apply to --model inception only');
+  const optimizer = optimizerConfig(o.optimizer);
+  const db = openIndexDb(o.db ?? defaultDbPath(o.data));
+  const out = resolve(o.out);
+  mkdirSync(out, { recursive: true });
+  try {
+    const spec = tensorSpec(o.size, DEFAULT_WINDOWS);
+    const cache = await prepareData(db, o.data, { labelsCsv: o.labels, spec, seed: o.seed, threads: o.threads, onStage: o.onStage });
+    const options: TrainOptions = { ...o, out, optimizer };
+    if (o.model === 'inception') {
+      const plan = await inceptionPlan(db, cache, { ...options, baseUntil: o.baseUntil, fineTuneFrom: o.fineTuneFrom, onFeatures: (d, t) => o.onStage?.('features', d, t) });
+      return { out, ...(await trainModel(plan.data, plan.target, options)) };
+    }
+    const architecture: Architecture = { name: 'baseline', options: { size: o.size, channels: spec.windows.length } };
+    return { out, ...(await trainModel(imageData(db, cache, o), { model: buildModel(architecture), card: modelCard(architecture, spec.windows, o.size) }, options)) };
+  } finally {
+    db.close();
+  }
+}
