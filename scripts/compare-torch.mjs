@@ -8,6 +8,8 @@
 //
 // Options: --studies 60 --synth-size 128 (phantom side; 512 is the real size) --size 128 (model
 // input side) --epochs 10 --seed 1 --threads 2 --out .compare --python /usr/bin/python3
+// --data DIR: reuse a phantom folder made earlier (its index and split stay; no synthesis), so that
+// several --seed values train on one split.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -28,10 +30,11 @@ const { values: o } = parseArgs({
     threads: { type: 'string', default: '2' },
     out: { type: 'string', default: join(root, '.compare') },
     python: { type: 'string', default: '/usr/bin/python3' },
+    data: { type: 'string' },
   },
 });
 const out = resolve(o.out);
-const data = join(out, 'data');
+const data = o.data ? resolve(o.data) : join(out, 'data');
 const modelDir = join(out, 'model');
 const dbPath = join(data, '.ich', 'index.db');
 const LABELS = ['any', 'epidural', 'intraparenchymal', 'intraventricular', 'subarachnoid', 'subdural'];
@@ -134,10 +137,12 @@ function ichEval() {
 
 const fmt = (x, d = 4) => (x === null || x === undefined || Number.isNaN(x) ? '–' : x.toFixed(d));
 const started = performance.now();
-rmSync(out, { recursive: true, force: true });
+rmSync(o.data ? modelDir : out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
-const synth = runJson(process.execPath, [cli, 'synth', '--out', data, '--studies', o.studies, '--seed', o.seed, '--size', o['synth-size'], '--threads', o.threads, '--json']);
+const synth = o.data
+  ? { json: { slices: (await import('../dist/src/data/db.js')).openIndexDb(dbPath).prepare(`SELECT COUNT(*) AS n FROM files WHERE status = 'ok'`).get().n, reused: data }, seconds: 0 }
+  : runJson(process.execPath, [cli, 'synth', '--out', data, '--studies', o.studies, '--seed', o.seed, '--size', o['synth-size'], '--threads', o.threads, '--json']);
 const train = runJson(process.execPath, [cli, 'train', '--data', data, '--out', modelDir, '--epochs', o.epochs, '--size', o.size, '--seed', o.seed, '--patience', o.epochs, '--threads', o.threads, '--json']);
 const oursEpochSeconds = train.json.epochs.reduce((s, e) => s + e.seconds, 0);
 train.json.epochs.forEach((e) => log(`  epoch ${e.epoch + 1}: train ${fmt(e.trainLoss)}, val ${fmt(e.valLoss)}${e.best ? ' (best)' : ''}, ${fmt(e.seconds, 1)} s`));
