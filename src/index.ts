@@ -6,4 +6,5 @@ export * from './figures/index.js';
 export * from './engine/index.js';
 export * from './models/index.js';
 export * from './evaluate/index.js';
+export * from './train/index.js';
 export { evaluateModel, modelEvaluationJson, writeEvaluationReport, rocFigureOf, calibrationFigureOf, type EvaluateModelOptions, type ModelEvaluation } from './evaluate/evaluate-model.js';

@@ -1,10 +1,6 @@
-import { join, resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 
-/** The index database used for DIR when --db is not given. */
-export function defaultDbPath(dir: string): string {
-  return join(resolve(dir), '.ich', 'index.db');
-}
+export { defaultDbPath } from '../data/db.js';
 
 export function intOption(name: string, min = 1): (value: string) => number {
   return (value) => {

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { LABELS } from './labels.js';
 
 export type Db = Database.Database;
@@ -48,6 +48,11 @@ CREATE TABLE IF NOT EXISTS cache_entries (
 `;
 
 /** Opens (creating when needed) an ichdetect index database. */
+/** The index database used for a data folder DIR when none is named: DIR/.ich/index.db. */
+export function defaultDbPath(dir: string): string {
+  return join(resolve(dir), '.ich', 'index.db');
+}
+
 export function openIndexDb(path: string): Db {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);

@@ -1,4 +1,4 @@
-export { openIndexDb, getMeta, setMeta, LABEL_COLUMNS, type Db } from './db.js';
+export { openIndexDb, defaultDbPath, getMeta, setMeta, LABEL_COLUMNS, type Db } from './db.js';
 export { LABELS, LABEL_COUNT, type Label, readLabelsCsv, parseLabelsCsv, describeLabelReport, formatLabelRows, splitLabelId, LabelCollector, type LabelTable, type LabelReport } from './labels.js';
 export { indexDirectory, rankSeries, type IndexOptions, type IndexRun } from './index-dir.js';
 export { summarizeIndex, type IndexSummary } from './summary.js';

@@ -1,8 +1,7 @@
 // evaluateModel(): a model folder's predictions on the labelled slices of a data folder (by default the test part of its split), and the report.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { defaultDbPath } from '../cli/options.js';
-import { type Db, openIndexDb } from '../data/db.js';
+import { type Db, defaultDbPath, openIndexDb } from '../data/db.js';
 import { LABELS, type LabelReport, readLabelsCsv } from '../data/labels.js';
 import type { Part } from '../data/split.js';
 import { calibrationFigure, type CalibrationSeries } from '../figures/calibration.js';

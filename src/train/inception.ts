@@ -9,7 +9,7 @@ import { DEFAULT_BASE_UNTIL, INCEPTION_WEIGHTS_SOURCE, blockIndex, inceptionHead
 import { type Architecture, buildModel } from '../models/registry.js';
 import { cachedSamples } from './dataset.js';
 import { cachedFeatures, FeatureSource } from './features.js';
-import { imageData, type TrainData, type TrainOptions, type TrainTarget } from './loop.js';
+import { imageTrainData, type TrainData, type TrainOptions, type TrainTarget } from './loop.js';
 
 export interface InceptionPlanOptions extends TrainOptions {
   /** Last block of the base (default DEFAULT_BASE_UNTIL). */
@@ -33,7 +33,7 @@ export async function inceptionPlan(db: Db, cache: CacheInfo, o: InceptionPlanOp
     if (blockIndex(o.fineTuneFrom) > blockIndex(baseUntil)) throw new Error(`--fine-tune-from ${o.fineTuneFrom} lies after --base-until ${baseUntil}`);
     const frozen = [...nodesBefore(model, o.fineTuneFrom), ...model.nodes.filter((n) => n.layer.kind === 'BatchNorm').map((n) => n.name)];
     const initial: Weights = new Map([...initWeights(model, o.seed), ...pretrained]);
-    return { data: imageData(db, cache, o), target: { model: freeze(model, new Set(frozen)), card, initial } };
+    return { data: imageTrainData(db, cache, o), target: { model: freeze(model, new Set(frozen)), card, initial } };
   }
 
   if (o.augment) throw new Error('--augment needs --fine-tune-from: a frozen base computes each slice\'s features once');

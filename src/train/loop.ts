@@ -45,7 +45,7 @@ export interface TrainTarget {
 }
 
 /** Train and val sources over the image tensor cache (the val part unshuffled, never augmented). */
-export function imageData(db: Db, cache: CacheInfo, opts: Pick<TrainOptions, 'batch' | 'seed' | 'balance' | 'augment'>): TrainData {
+export function imageTrainData(db: Db, cache: CacheInfo, opts: Pick<TrainOptions, 'batch' | 'seed' | 'balance' | 'augment'>): TrainData {
   const train = new BatchLoader(db, cache, cachedSamples(db, cache, 'train'), { batch: opts.batch, seed: opts.seed, shuffle: true, balance: opts.balance, augment: opts.augment });
   const val = new BatchLoader(db, cache, cachedSamples(db, cache, 'val'), { batch: 64, seed: 0 });
   return { train, val, key: cache.key };

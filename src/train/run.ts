@@ -3,15 +3,14 @@
 // train, and return the result.
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { defaultDbPath } from '../cli/options.js';
-import { openIndexDb } from '../data/db.js';
+import { defaultDbPath, openIndexDb } from '../data/db.js';
 import type { OptimizerConfig } from '../engine/index.js';
 import { modelCard } from '../models/folder.js';
 import { type Architecture, buildModel } from '../models/registry.js';
 import { tensorSpec } from '../preprocess/tensor.js';
 import { DEFAULT_WINDOWS } from '../preprocess/window.js';
 import { inceptionPlan } from './inception.js';
-import { imageData, type TrainOptions, type TrainResult, trainModel } from './loop.js';
+import { imageTrainData, type TrainOptions, type TrainResult, trainModel } from './loop.js';
 import { prepareData } from './pipeline.js';
 
 export const ARCHITECTURES = ['baseline', 'inception'] as const;
@@ -56,7 +55,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainResult & { out:
       return { out, ...(await trainModel(plan.data, plan.target, options)) };
     }
     const architecture: Architecture = { name: 'baseline', options: { size: o.size, channels: spec.windows.length } };
-    return { out, ...(await trainModel(imageData(db, cache, o), { model: buildModel(architecture), card: modelCard(architecture, spec.windows, o.size) }, options)) };
+    return { out, ...(await trainModel(imageTrainData(db, cache, o), { model: buildModel(architecture), card: modelCard(architecture, spec.windows, o.size) }, options)) };
   } finally {
     db.close();
   }

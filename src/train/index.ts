@@ -1,0 +1,10 @@
+// Training: `ich train` and `ich compare-optimizers` as library calls, and the pieces they are made of.
+export { trainRun, optimizerConfig, ARCHITECTURES, OPTIMIZERS, type TrainRunOptions, type OptimizerKind } from './run.js';
+export { trainModel, imageTrainData, type TrainOptions, type TrainData, type TrainTarget, type TrainResult, type EpochResult } from './loop.js';
+export { compareOptimizers, DEFAULT_LRS, type CompareOptimizersOptions, type OptimizerTrial } from './compare-optimizers.js';
+export { inceptionPlan, type InceptionPlanOptions } from './inception.js';
+export { cachedFeatures, extractFeatures, FeatureSource, type FeatureTable } from './features.js';
+export { BatchLoader, cachedSamples, epochOrder, type Sample, type SampleSource, type Batch, type BatchOptions } from './dataset.js';
+export { augmentRecord, randomAugmentation, type Augmentation } from './augment.js';
+export { prepareData, type PipelineOptions } from './pipeline.js';
+export { predictLoader } from './predict-set.js';
