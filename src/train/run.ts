@@ -17,7 +17,14 @@ export const ARCHITECTURES = ['baseline', 'inception'] as const;
 export const OPTIMIZERS = ['adam', 'sgd', 'rmsprop'] as const;
 export type OptimizerKind = (typeof OPTIMIZERS)[number];
 
-export interface TrainRunOptions extends Omit<TrainOptions, 'optimizer'> {
+/** Epochs and patience when not given: images, or a head over cached features (seconds per hundred epochs). */
+export const DEFAULT_SCHEDULE = { images: { epochs: 10, patience: 3 }, features: { epochs: 100, patience: 10 } } as const;
+
+export interface TrainRunOptions extends Omit<TrainOptions, 'optimizer' | 'epochs' | 'patience'> {
+  /** Default DEFAULT_SCHEDULE.images.epochs, or .features.epochs for a frozen inception base. */
+  epochs?: number;
+  /** Default DEFAULT_SCHEDULE.images.patience, or .features.patience for a frozen inception base. */
+  patience?: number;
   /** Folder of DICOM slices. */
   data: string;
   labels?: string;
@@ -49,7 +56,8 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainResult & { out:
   try {
     const spec = tensorSpec(o.size, DEFAULT_WINDOWS);
     const cache = await prepareData(db, o.data, { labelsCsv: o.labels, spec, seed: o.seed, threads: o.threads, onStage: o.onStage });
-    const options: TrainOptions = { ...o, out, optimizer };
+    const schedule = o.model === 'inception' && !o.fineTuneFrom ? DEFAULT_SCHEDULE.features : DEFAULT_SCHEDULE.images;
+    const options: TrainOptions = { ...o, out, optimizer, epochs: o.epochs ?? schedule.epochs, patience: o.patience ?? schedule.patience };
     if (o.model === 'inception') {
       const plan = await inceptionPlan(db, cache, { ...options, baseUntil: o.baseUntil, fineTuneFrom: o.fineTuneFrom, onFeatures: (d, t) => o.onStage?.('features', d, t) });
       return { out, ...(await trainModel(plan.data, plan.target, options)) };

@@ -78,6 +78,13 @@ test('a frozen base trains a head on cached features, and the saved whole model 
   assert.equal(again.bestValLoss, r.bestValLoss);
 });
 
+test('a head over a frozen base defaults to a long schedule (100 epochs, patience 10): its epochs take milliseconds', async () => {
+  const r = await run('frozen-default', { epochs: undefined, patience: undefined });
+  assert.ok(r.epochs.length > 10, `${r.epochs.length} epochs`);
+  assert.ok(r.epochs.length === 100 || r.stopped === 'plateau');
+  assert.ok(r.epochs.length - 1 - r.bestEpoch <= 10);
+});
+
 test('fine-tuning from mixed5 trains that block and the head only, with every BatchNorm frozen', async () => {
   const r = await run('fine-tune', { fineTuneFrom: 'mixed5', epochs: 1 });
   const folder = loadModelFolder(r.out);
