@@ -1,0 +1,50 @@
+// The shared vocabulary of the explainers: what they take and what they return.
+import type { Model, Weights } from '../engine/index.js';
+
+/** A model ready to explain: its layer graph and weights (gradient methods) and the input it expects. */
+export interface ExplainModel {
+  model: Model;
+  weights: Weights;
+  /** Per-sample input shape, C×N×N. */
+  inputShape: readonly [number, number, number];
+  /** ONNX inference graph bytes (input `input` N×C×H×W → `probabilities` N×6): enough for partition SHAP. */
+  onnx: Uint8Array;
+}
+
+export type ExplainMethod = 'gradient' | 'partition';
+
+/** One label's attribution map for one input. */
+export interface Explanation {
+  /** Label index in LABELS order. */
+  label: number;
+  method: ExplainMethod;
+  /** The model's probability for the label on the input. */
+  probability: number;
+  /**
+   * Attributions per pixel, H×W (summed over channels, as shap's image_plot shows them), in the
+   * units of the explained output (the probability).
+   */
+  map: Float32Array;
+  /** Σ map − (f(x) − reference): reference = E[f(background)] (gradient) or f(fully masked) (partition). */
+  additivityError: number;
+  /** f(x) − reference, the amount the attributions should add up to. */
+  expectedSum: number;
+  /** Wall-clock seconds for this input (all requested labels together), repeated on each label. */
+  seconds: number;
+}
+
+export interface ExplainerOptions {
+  /** Label indices to explain (default all six). */
+  labels?: readonly number[];
+  /** ONNX Runtime intra-op threads. */
+  threads?: number;
+  seed?: number;
+}
+
+/** An explainer with its ONNX Runtime session(s) open, for explaining many inputs in a row. */
+export interface Explainer {
+  readonly method: ExplainMethod;
+  /** Explains one input (C×N×N float32 in [0, 1]); one Explanation per requested label, in the order asked. */
+  explain(x: Float32Array, labels?: readonly number[]): Promise<Explanation[]>;
+  release(): Promise<void>;
+}
