@@ -7,7 +7,7 @@
 // OUT/compare-models.json.
 //
 // Options: --data DIR (required) --out .compare-models --cuts mixed2,mixed5,mixed7,mixed10
-// --epochs 10 --fine-tune-epochs 5 --fine-tune-from (default: the best cut itself) --seed 1
+// --epochs 10 (baseline) --head-epochs (frozen heads; default ich train's 100, patience 10) --fine-tune-epochs 5 --fine-tune-from (default: the best cut itself) --seed 1
 // --fine-tune-lr 1e-4 --threads 2 --size 128 --skip baseline,fine-tune
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -22,6 +22,7 @@ const { values: o } = parseArgs({
     out: { type: 'string', default: join(root, '.compare-models') },
     cuts: { type: 'string', default: 'mixed2,mixed5,mixed7,mixed10' },
     epochs: { type: 'string', default: '10' },
+    'head-epochs': { type: 'string' },
     'fine-tune-epochs': { type: 'string', default: '5' },
     'fine-tune-from': { type: 'string' },
     'fine-tune-lr': { type: 'string', default: '1e-4' },
@@ -59,7 +60,9 @@ async function trial(name, options) {
 const epochs = Number(o.epochs);
 if (!skip.has('baseline')) await trial('baseline CNN', { model: 'baseline', epochs, patience: epochs });
 const frozen = [];
-for (const cut of o.cuts.split(',')) frozen.push(await trial(`inception frozen to ${cut}`, { model: 'inception', baseUntil: cut, epochs, patience: epochs }));
+// Heads over frozen features keep ich train's own schedule (100 epochs, patience 10) unless --head-epochs says otherwise.
+const head = o['head-epochs'] ? { epochs: Number(o['head-epochs']), patience: Number(o['head-epochs']) } : {};
+for (const cut of o.cuts.split(',')) frozen.push(await trial(`inception frozen to ${cut}`, { model: 'inception', baseUntil: cut, ...head }));
 const best = frozen.reduce((a, b) => (b.valLoss < a.valLoss ? b : a));
 const bestCut = best.name.split(' ').pop();
 if (!skip.has('fine-tune')) {
