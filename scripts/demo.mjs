@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The quick-start demo: generates the embedded default data set (synthetic head-CT phantoms written
 // as real DICOM) and runs the `ich` pipeline on it end to end (index, stats, split, cache, a brief
-// training of the baseline CNN and its evaluation on the test part), printing each command.
+// training of the baseline CNN, InceptionV3 transfer with a frozen base, and their evaluation on the
+// test part), printing each command.
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,6 +25,9 @@ ich('split', data, '--seed', '1');
 ich('preprocess', data);
 ich('train', '--data', data, '--out', join(out, 'model'), '--epochs', process.env.DEMO_EPOCHS ?? '3', '--seed', '1');
 ich('eval', '--model', join(out, 'model'), '--data', data, '--report', join(out, 'report'));
+// Transfer learning: InceptionV3 (pretrained, from the nsfwjs package) frozen to mixed5, its features cached, a head trained on them.
+ich('train', '--data', data, '--out', join(out, 'inception'), '--model', 'inception', '--seed', '1');
+ich('eval', '--model', join(out, 'inception'), '--data', data, '--report', join(out, 'report-inception'));
 const first = execFileSync('sh', ['-c', `ls ${join(data, 'images')} | head -1`], { encoding: 'utf8' }).trim();
 ich('inspect', join(data, 'images', first), '--png', join(out, 'inspect.png'));
-process.stdout.write(`\nfigures: ${['phantoms.png', 'label-distribution.png', 'inspect.png', 'report/roc.png', 'report/calibration.png'].map((f) => join(out, f)).join(', ')}\n`);
+process.stdout.write(`\nfigures: ${['phantoms.png', 'label-distribution.png', 'inspect.png', 'report/roc.png', 'report/calibration.png', 'report-inception/roc.png'].map((f) => join(out, f)).join(', ')}\n`);
