@@ -119,6 +119,27 @@ export function formatAttribution(v: number): string {
   return v < 0 ? `\u2212${s}` : s;
 }
 
+/**
+ * Round tick values on [−limit, limit]: 0 and ± multiples of the smallest step of 1, 2 or 5 × 10^k
+ * that is at least limit / 2.5 (one or two ticks each side), as matplotlib would put them.
+ */
+export function colorbarTicks(limit: number): number[] {
+  if (!(limit > 0 && Number.isFinite(limit))) return [0];
+  const raw = limit / 2.5;
+  const e = Math.floor(Math.log10(raw));
+  let step = 10 ** (e + 1);
+  for (const m of [1, 2, 5]) {
+    if (m * 10 ** e >= raw * (1 - 1e-9)) {
+      step = m * 10 ** e;
+      break;
+    }
+  }
+  const k = Math.floor(limit / step + 1e-9);
+  const ticks: number[] = [];
+  for (let i = -k; i <= k; i++) ticks.push(i === 0 ? 0 : Number((i * step).toPrecision(12)));
+  return ticks;
+}
+
 function defaultPanelSize(n: number): number {
   return n >= 256 ? 256 : n * Math.max(1, Math.round(192 / n));
 }
@@ -151,7 +172,7 @@ export function shapLayout(n: number, panels: readonly ShapPanelInput[], opts: S
   const barW = Math.round(Math.min(COLORBAR.maxWidth, Math.max(Math.min(COLORBAR.minWidth, width - 2 * MARGIN), spanW)));
   const barX = Math.round(Math.min(Math.max(MARGIN, spanX + (spanW - barW) / 2), width - MARGIN - barW));
   const barY = top + size + COLORBAR.gap;
-  const ticks = [-1, -0.5, 0, 0.5, 1].map((f) => ({ value: f * limit, x: barX + ((f + 1) / 2) * barW, text: formatAttribution(f * limit) }));
+  const ticks = colorbarTicks(limit).map((v) => ({ value: v, x: barX + (limit > 0 ? (v / limit + 1) / 2 : 0.5) * barW, text: formatAttribution(v) }));
   const colorbar: ShapColorbar = {
     x: barX,
     y: barY,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it, before } from 'node:test';
-import { DARK_THEME, LIGHT_THEME, SHAP_BLUE, SHAP_RED, SHAP_SLICE_ALPHA, absPercentile, formatAttribution, shapColor, shapFigure, shapLayout, type ShapLayout, type ShapPanel, type ShapPanelInput } from '../../src/figures/index.js';
+import { DARK_THEME, LIGHT_THEME, SHAP_BLUE, SHAP_RED, SHAP_SLICE_ALPHA, absPercentile, colorbarTicks, formatAttribution, shapColor, shapFigure, shapLayout, type ShapLayout, type ShapPanel, type ShapPanelInput } from '../../src/figures/index.js';
 import { decodePng, hexRgb, pngHeader, type Pixels } from './png.js';
 
 const N = 32;
@@ -209,6 +209,19 @@ describe('attribution colour helpers', () => {
     assert.equal(formatAttribution(-0.5), '\u22120.5');
     assert.equal(formatAttribution(3.2e-5), '3.2e\u22125');
     assert.equal(formatAttribution(0), '0');
+  });
+
+  it('colour-bar ticks: 0 and one or two round values each side', () => {
+    assert.deepEqual(colorbarTicks(1), [-1, -0.5, 0, 0.5, 1]);
+    assert.deepEqual(colorbarTicks(0.017), [-0.01, 0, 0.01]);
+    assert.deepEqual(colorbarTicks(0.02), [-0.02, -0.01, 0, 0.01, 0.02]);
+    assert.deepEqual(colorbarTicks(0.0103), [-0.01, -0.005, 0, 0.005, 0.01]);
+    assert.deepEqual(colorbarTicks(3e-5), [-2e-5, 0, 2e-5]);
+    assert.deepEqual(colorbarTicks(0), [0]);
+    for (const limit of [0.0013, 0.07, 0.31, 4.4, 99]) {
+      const t = colorbarTicks(limit);
+      assert.ok(t.length >= 3 && t.length <= 5 && Math.max(...t) <= limit, `${limit}: ${t}`);
+    }
   });
 
   it('shapColor: transparent at zero, full colour at the limit and beyond', () => {
