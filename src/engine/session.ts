@@ -9,6 +9,11 @@ export interface SessionOptions {
   optimization?: 'disabled' | 'basic' | 'extended' | 'all';
   /** Write an ORT profile (JSON trace) with this file prefix. */
   profilePrefix?: string;
+  /**
+   * Let idle intra-op threads spin while waiting for work (ORT's default, true). Spinning helps a
+   * little on idle cores and costs a lot when other work shares them.
+   */
+  spinning?: boolean;
 }
 
 export async function openSession(bytes: Uint8Array, options: SessionOptions = {}): Promise<ort.InferenceSession> {
@@ -20,6 +25,7 @@ export async function openSession(bytes: Uint8Array, options: SessionOptions = {
   };
   // ORT rejects keys present with an undefined value.
   if (options.threads !== undefined) sessionOptions.intraOpNumThreads = options.threads;
+  if (options.spinning === false) sessionOptions.extra = { session: { intra_op: { allow_spinning: '0' } } };
   if (options.profilePrefix !== undefined) {
     sessionOptions.enableProfiling = true;
     sessionOptions.profileFilePrefix = options.profilePrefix;
