@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defaultDbPath, openIndexDb } from '../data/db.js';
 import type { OptimizerConfig } from '../engine/index.js';
+import { writeBackground } from '../explain/background.js';
 import { modelCard } from '../models/folder.js';
 import { type Architecture, buildModel } from '../models/registry.js';
 import { tensorSpec } from '../preprocess/tensor.js';
@@ -60,10 +61,16 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainResult & { out:
     const options: TrainOptions = { ...o, out, optimizer, epochs: o.epochs ?? schedule.epochs, patience: o.patience ?? schedule.patience };
     if (o.model === 'inception') {
       const plan = await inceptionPlan(db, cache, { ...options, baseUntil: o.baseUntil, fineTuneFrom: o.fineTuneFrom, onFeatures: (d, t) => o.onStage?.('features', d, t) });
-      return { out, ...(await trainModel(plan.data, plan.target, options)) };
+      const trained = await trainModel(plan.data, plan.target, options);
+      // The background sample the gradient explainer needs (background.u8 + .json), from the train part.
+      writeBackground(out, db, cache, { seed: o.seed });
+      return { out, ...trained };
     }
     const architecture: Architecture = { name: 'baseline', options: { size: o.size, channels: spec.windows.length } };
-    return { out, ...(await trainModel(imageTrainData(db, cache, o), { model: buildModel(architecture), card: modelCard(architecture, spec.windows, o.size) }, options)) };
+    const trained = await trainModel(imageTrainData(db, cache, o), { model: buildModel(architecture), card: modelCard(architecture, spec.windows, o.size) }, options);
+    // The background sample the gradient explainer needs (background.u8 + .json), from the train part.
+    writeBackground(out, db, cache, { seed: o.seed });
+    return { out, ...trained };
   } finally {
     db.close();
   }

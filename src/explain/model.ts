@@ -1,0 +1,21 @@
+// A model folder as the explainers take it.
+import { compileInference } from '../engine/index.js';
+import type { ModelFolder } from '../models/folder.js';
+import type { ExplainModel } from './types.js';
+
+/** The layer graph, weights, per-sample input shape (C×N×N) and inference graph of a loaded model folder. */
+export function explainModel(folder: ModelFolder): ExplainModel {
+  const shape = folder.model.inputShape;
+  if (shape.length !== 3) throw new Error(`explain: the model takes [${shape.join(',')}] inputs, not images C×N×N`);
+  const [c, h, w] = shape;
+  const { channels, size } = folder.card.input;
+  if (c !== channels || h !== size || w !== size) {
+    throw new Error(`explain: the model takes ${c}×${h}×${w} inputs but its card says ${channels}×${size}×${size}`);
+  }
+  return {
+    model: folder.model,
+    weights: folder.weights,
+    inputShape: [c, h, w],
+    onnx: compileInference(folder.model, folder.weights, { name: folder.card.architecture.name }),
+  };
+}
