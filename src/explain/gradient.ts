@@ -29,6 +29,8 @@ export interface GradientExplainerOptions extends ExplainerOptions {
   batch?: number;
   output?: GradientOutput;
   sampling?: GradientSampling;
+  /** ONNX Runtime's idle-thread spinning (default true, ORT's); false when other work shares the cores. */
+  spinning?: boolean;
 }
 
 export const GRADIENT_DEFAULTS = { samples: 200, batch: 36, output: 'probability', sampling: 'stratified' } as const;
@@ -83,7 +85,7 @@ export class GradientExplainer implements Explainer {
     private readonly background: Float32Array,
     private readonly inputShape: readonly [number, number, number],
     private readonly labelCount: number,
-    private readonly opts: Required<Omit<GradientExplainerOptions, 'threads' | 'labels'>> & { labels?: readonly number[] },
+    private readonly opts: Required<Omit<GradientExplainerOptions, 'threads' | 'labels' | 'spinning'>> & { labels?: readonly number[] },
     reference: Float64Array,
   ) {
     this.reference = reference;
@@ -114,7 +116,7 @@ export class GradientExplainer implements Explainer {
     if (o.sampling !== 'stratified' && o.sampling !== 'iid') throw new Error(`gradient explainer: sampling '${String(o.sampling)}': expected stratified or iid`);
     if (o.labels) checkLabels(o.labels, k);
     const logit = o.output === 'logit';
-    const sessionOptions = { threads: opts.threads };
+    const sessionOptions = { threads: opts.threads, spinning: opts.spinning };
     const gradient = await openSession(compileInputGradient(m.model, m.weights, { target: logit ? 'logits' : 'probabilities' }), sessionOptions);
     let inference: ort.InferenceSession | undefined;
     try {
