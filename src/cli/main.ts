@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { registerEval } from './commands/eval.js';
+import { registerExplain } from './commands/explain.js';
 import { registerIndex } from './commands/index-cmd.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerPredict } from './commands/predict.js';
@@ -26,6 +27,7 @@ registerTrain(program);
 registerCompareOptimizers(program);
 registerEval(program);
 registerPredict(program);
+registerExplain(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`ich: ${err instanceof Error ? err.message : String(err)}\n`);
