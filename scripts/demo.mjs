@@ -4,7 +4,7 @@
 // training of the baseline CNN, InceptionV3 transfer with a frozen base, and their evaluation on the
 // test part), printing each command.
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
@@ -28,6 +28,9 @@ ich('eval', '--model', join(out, 'model'), '--data', data, '--report', join(out,
 // Transfer learning: InceptionV3 (pretrained, from the nsfwjs package) frozen to mixed5, its features cached, a head trained on them.
 ich('train', '--data', data, '--out', join(out, 'inception'), '--model', 'inception', '--seed', '1');
 ich('eval', '--model', join(out, 'inception'), '--data', data, '--report', join(out, 'report-inception'));
+// Explanations: partition SHAP of the baseline on the first slice with a bleed, one panel per label.
+const positive = readFileSync(join(data, 'labels.csv'), 'utf8').split('\n').find((l) => /_any,1$/.test(l.trim()))?.split('_any')[0];
+if (positive) ich('explain', '--model', join(out, 'model'), join(data, 'images', `${positive}.dcm`), '--method', 'partition', '--out', join(out, 'explain'));
 const first = execFileSync('sh', ['-c', `ls ${join(data, 'images')} | head -1`], { encoding: 'utf8' }).trim();
 ich('inspect', join(data, 'images', first), '--png', join(out, 'inspect.png'));
-process.stdout.write(`\nfigures: ${['phantoms.png', 'label-distribution.png', 'inspect.png', 'report/roc.png', 'report/calibration.png', 'report-inception/roc.png'].map((f) => join(out, f)).join(', ')}\n`);
+process.stdout.write(`\nfigures: ${['phantoms.png', 'label-distribution.png', 'inspect.png', 'report/roc.png', 'report/calibration.png', 'report-inception/roc.png', ...(positive ? [`explain/${positive}.png`] : [])].map((f) => join(out, f)).join(', ')}\n`);
