@@ -10,13 +10,25 @@
 // input side) --epochs 10 --seed 1 --threads 2 --out .compare --python /usr/bin/python3
 // --data DIR: reuse a phantom folder made earlier (its index and split stay; no synthesis), so that
 // several --seed values train on one split.
+// --same-start (the default): the PyTorch side starts from ichdetect's initial weights for --seed
+// (initWeights of the baseline `ich train` builds, written to OUT/init.safetensors in ichdetect's
+// layout, dense kernels [in, out]) and visits the train part's batches in ichdetect's order (each
+// epoch's file ids, as BatchLoader orders them, in OUT/order.json), so that the difference between
+// the two sides is the implementations', not the seeds'. The first steps are then checked: the loss of
+// ichdetect's first batches (a TrainSession from the same weights) against PyTorch's on the same
+// batches. --no-same-start (or --independent): each side draws its own initial weights and shuffle
+// from --seed, as before.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { openIndexDb } from '../dist/src/data/db.js';
-import { BatchLoader, cachedSamples } from '../dist/src/train/dataset.js';
+import { Rng, subSeed } from '../dist/src/data/phantom/random.js';
+import { TrainSession, initWeights, modelParams } from '../dist/src/engine/index.js';
+import { buildModel } from '../dist/src/models/registry.js';
+import { writeSafetensors } from '../dist/src/models/safetensors.js';
+import { BatchLoader, cachedSamples, epochOrder } from '../dist/src/train/dataset.js';
 
 const root = join(import.meta.dirname, '..');
 const cli = join(root, 'dist/src/cli/main.js');
@@ -31,8 +43,14 @@ const { values: o } = parseArgs({
     out: { type: 'string', default: join(root, '.compare') },
     python: { type: 'string', default: '/usr/bin/python3' },
     data: { type: 'string' },
+    'same-start': { type: 'boolean', default: true },
+    independent: { type: 'boolean', default: false },
   },
+  allowNegative: true,
 });
+const sameStart = o['same-start'] && !o.independent;
+const BATCH = 32; // ich train's default, passed to PyTorch as --batch
+const CHECK_STEPS = 3; // first training steps whose losses are compared with --same-start
 const out = resolve(o.out);
 const data = o.data ? resolve(o.data) : join(out, 'data');
 const modelDir = join(out, 'model');
@@ -90,12 +108,71 @@ function auc(probs, labels, n, j) {
   return pos && neg ? (rankSum - (pos * (pos + 1)) / 2) / (pos * neg) : null;
 }
 
-/** Our best model (model.onnx in ONNX Runtime) on the test part's cached tensors; prevalence from train. */
-async function evaluateOurs() {
+/** The index and its tensor cache of the model's input size. */
+function openCache() {
   const db = openIndexDb(dbPath);
   const caches = db.prepare(`SELECT value FROM meta WHERE key LIKE 'cache:%'`).all().map((r) => JSON.parse(r.value));
   const cache = caches.find((c) => c.size === Number(o.size));
   if (!cache) throw new Error(`no ${o.size}² cache in ${dbPath}`);
+  return { db, cache };
+}
+
+/** The baseline exactly as `ich train` builds it (src/train/run.ts) and its initial weights for the seed (src/train/loop.ts). */
+function initialModel() {
+  const model = buildModel({ name: 'baseline', options: { size: Number(o.size), channels: 3 } });
+  return { model, weights: initWeights(model, Number(o.seed)) };
+}
+
+/** ichdetect's initial weights as safetensors, its own names and layouts (conv [O, I, kh, kw], dense [in, out]). */
+function writeInit(path) {
+  const { model, weights } = initialModel();
+  const tensors = new Map(modelParams(model).map((p) => [p.name, { shape: p.shape, data: weights.get(p.name) }]));
+  writeSafetensors(path, tensors, { format: 'ichdetect-init', architecture: 'baseline', seed: o.seed, size: o.size, dense_layout: 'in,out' });
+}
+
+/**
+ * ichdetect's batch order: per epoch, the train part's file ids in the order BatchLoader visits them
+ * (cachedSamples in file-id order, epochOrder with Rng(subSeed(seed, epoch)), shuffled). Checked
+ * against BatchLoader.epoch itself for epochs 0 and 1. Also returns ichdetect's losses of its first
+ * CHECK_STEPS training steps from the initial weights (the first is the initial weights' loss on the
+ * first batch).
+ */
+async function writeOrder(path) {
+  const seed = Number(o.seed);
+  const { db, cache } = openCache();
+  const samples = cachedSamples(db, cache, 'train');
+  const epochs = Array.from({ length: Number(o.epochs) }, (_, epoch) =>
+    epochOrder(samples, new Rng(subSeed(seed, epoch)), { shuffle: true }).map((i) => samples[i].fileId));
+  const loader = new BatchLoader(db, cache, samples, { batch: BATCH, seed, shuffle: true });
+  const { model, weights } = initialModel();
+  const session = await TrainSession.open(model, weights, { optimizer: { kind: 'adam' }, threads: Number(o.threads) });
+  const firstSteps = [];
+  try {
+    for (let epoch = 0; epoch < Math.min(2, epochs.length); epoch++) {
+      const seen = [];
+      for (const b of loader.epoch(epoch)) {
+        if (epoch === 0 && firstSteps.length < CHECK_STEPS) {
+          firstSteps.push(await session.step(b.x, b.y, [b.n, cache.channels, cache.size, cache.size], 1e-3));
+        }
+        seen.push(...b.samples.map((s) => s.fileId));
+      }
+      if (seen.length !== epochs[epoch].length || seen.some((id, i) => id !== epochs[epoch][i])) {
+        throw new Error(`epoch ${epoch}: the reproduced batch order differs from BatchLoader's`);
+      }
+    }
+  } finally {
+    await session.release();
+    loader.close();
+    db.close();
+  }
+  writeFileSync(path, JSON.stringify({ seed, batch: BATCH, cache: cache.key, train: samples.length, epochs }) + '\n');
+  log(`same start: ${path} (${epochs.length} epochs of ${samples.length} file ids; epochs 0–1 checked against BatchLoader)`);
+  return firstSteps;
+}
+
+/** Our best model (model.onnx in ONNX Runtime) on the test part's cached tensors; prevalence from train. */
+async function evaluateOurs() {
+  const { db, cache } = openCache();
   const test = new BatchLoader(db, cache, cachedSamples(db, cache, 'test'), { batch: 64, seed: 0 });
   const train = cachedSamples(db, cache, 'train');
   const session = await ort.InferenceSession.create(join(modelDir, 'model.onnx'), { intraOpNumThreads: Number(o.threads), interOpNumThreads: 1 });
@@ -143,13 +220,22 @@ mkdirSync(out, { recursive: true });
 const synth = o.data
   ? { json: { slices: (await import('../dist/src/data/db.js')).openIndexDb(dbPath).prepare(`SELECT COUNT(*) AS n FROM files WHERE status = 'ok'`).get().n, reused: data }, seconds: 0 }
   : runJson(process.execPath, [cli, 'synth', '--out', data, '--studies', o.studies, '--seed', o.seed, '--size', o['synth-size'], '--threads', o.threads, '--json']);
+const initPath = join(out, 'init.safetensors');
+const orderPath = join(out, 'order.json');
+rmSync(initPath, { force: true });
+rmSync(orderPath, { force: true });
+if (sameStart) writeInit(initPath);
 const train = runJson(process.execPath, [cli, 'train', '--data', data, '--out', modelDir, '--epochs', o.epochs, '--size', o.size, '--seed', o.seed, '--patience', o.epochs, '--threads', o.threads, '--json']);
 const oursEpochSeconds = train.json.epochs.reduce((s, e) => s + e.seconds, 0);
 train.json.epochs.forEach((e) => log(`  epoch ${e.epoch + 1}: train ${fmt(e.trainLoss)}, val ${fmt(e.valLoss)}${e.best ? ' (best)' : ''}, ${fmt(e.seconds, 1)} s`));
 const ours = await evaluateOurs();
 const oursEval = ichEval();
-const torch = runJson(o.python, [join(root, 'bench/reference/train_cache_reference.py'), dbPath, '--epochs', o.epochs, '--batch', '32', '--lr', '1e-3', '--seed', o.seed, '--threads', o.threads]);
+// The batch order needs the cache, which ich train makes (prepareData) on a fresh phantom folder.
+const oursFirstSteps = sameStart ? await writeOrder(orderPath) : undefined;
+const torch = runJson(o.python, [join(root, 'bench/reference/train_cache_reference.py'), dbPath, '--epochs', o.epochs, '--batch', String(BATCH), '--lr', '1e-3', '--seed', o.seed, '--threads', o.threads,
+  ...(sameStart ? ['--init', initPath, '--order', orderPath] : [])]);
 const t = torch.json;
+const firstSteps = sameStart ? oursFirstSteps.map((ours, i) => ({ step: i + 1, ours, torch: t.first_step_losses[i], diff: ours - t.first_step_losses[i] })) : undefined;
 if (t.n.test !== ours.n) throw new Error(`test parts differ: ours ${ours.n} slices, PyTorch ${t.n.test}`);
 
 const rows = [
@@ -166,16 +252,20 @@ const lines = [
   '',
   `per-label test AUC (ours / PyTorch): ${LABELS.map((l) => `${l} ${fmt(ours.auc[l], 3)} / ${fmt(t.auc[l], 3)}`).join(', ')}`,
   `ours / prevalence-only: ${fmt(ours.weighted_log_loss / t.prevalence_weighted_log_loss, 3)}; ours − PyTorch: ${fmt(ours.weighted_log_loss - t.test_weighted_log_loss)} (${ours.weighted_log_loss <= t.test_weighted_log_loss ? 'no worse' : 'WORSE'} than the reference)`,
+  sameStart
+    ? `start: shared (PyTorch from ichdetect's initial weights for seed ${o.seed} and its batch order); first-epoch train loss ours ${fmt(train.json.epochs[0].trainLoss, 6)}, PyTorch ${fmt(t.epochs[0].train_loss, 6)}; first steps' loss ours / PyTorch: ${firstSteps.map((s) => `${s.ours.toFixed(6)} / ${s.torch.toFixed(6)}`).join(', ')} (max |diff| ${Math.max(...firstSteps.map((s) => Math.abs(s.diff))).toExponential(1)})`
+    : `start: independent (each side's own initial weights and shuffle from seed ${o.seed}); first-epoch train loss ours ${fmt(train.json.epochs[0].trainLoss, 6)}, PyTorch ${fmt(t.epochs[0].train_loss, 6)}`,
   `check: prevalence-only loss from ichdetect's side ${fmt(ours.prevalence_weighted_log_loss, 6)}, from Python ${fmt(t.prevalence_weighted_log_loss, 6)}`,
 ];
 if (oursEval) lines.push(`ich eval --json: weighted log loss ${fmt(oursEval.weighted_log_loss)} on ${oursEval.n} slices`);
 lines.push(`total ${fmt((performance.now() - started) / 1000, 0)} s`);
 process.stdout.write(`\n${lines.join('\n')}\n`);
 writeFileSync(join(out, 'compare.json'), JSON.stringify({
-  settings: { studies: Number(o.studies), synthSize: Number(o['synth-size']), size: Number(o.size), epochs: Number(o.epochs), seed: Number(o.seed), threads: Number(o.threads) },
+  settings: { studies: Number(o.studies), synthSize: Number(o['synth-size']), size: Number(o.size), epochs: Number(o.epochs), seed: Number(o.seed), threads: Number(o.threads), sameStart },
   synth: { slices: synth.json.slices, seconds: synth.seconds },
   ours: { ...ours, best_epoch: train.json.bestEpoch + 1, epochs: train.json.epochs, epoch_seconds: oursEpochSeconds, wall_seconds: train.seconds, ich_eval: oursEval },
   torch: { ...t, wall_seconds: torch.seconds },
+  same_start: sameStart ? { init: initPath, order: orderPath, first_steps: firstSteps } : false,
   node: process.version,
   ort: JSON.parse(readFileSync(join(root, 'node_modules/onnxruntime-node/package.json'), 'utf8')).version,
 }, null, 1) + '\n');
