@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import { compareOptimizers, DEFAULT_LRS, type OptimizerTrial } from '../../train/compare-optimizers.js';
-import { ARCHITECTURES, OPTIMIZERS, type OptimizerKind, type TrainRunOptions } from '../../train/run.js';
-import { intOption } from '../options.js';
+import { OPTIMIZERS, type OptimizerKind, type TrainRunOptions } from '../../train/run.js';
+import { trainingOptions } from './train.js';
 import { progressBar } from '../progress.js';
 
 type Flags = Omit<TrainRunOptions, 'optimizer' | 'lr' | 'resume' | 'onStep' | 'onEpoch' | 'onStage'> & { optimizers: OptimizerKind[]; lr: Partial<Record<OptimizerKind, number>>; json?: boolean };
@@ -37,24 +37,13 @@ export function formatTrials(trials: OptimizerTrial[]): string {
 }
 
 export function registerCompareOptimizers(program: Command): void {
-  program
-    .command('compare-optimizers')
-    .description('train the same model once per optimizer (same data, split and seed) and print val and test weighted log loss side by side')
-    .requiredOption('--data <dir>', 'folder of DICOM slices (RSNA layout)')
-    .option('--labels <csv>', 'RSNA labels CSV (default DIR/labels.csv)')
-    .option('--model <name>', `architecture: ${ARCHITECTURES.join(' or ')}`, 'inception')
-    .option('--base-until <block>', 'inception: last block of the pretrained base')
-    .option('--fine-tune-from <block>', 'inception: train the blocks from this one on')
+  trainingOptions(
+    program.command('compare-optimizers').description('train the same model once per optimizer (same data, split and seed) and print val and test weighted log loss side by side'),
+    'inception',
+  )
     .requiredOption('--out <dir>', 'folder for one model folder per optimizer (OUT/adam, OUT/sgd, …)')
-    .option('--optimizers <list>', 'comma-separated', optimizerList, [...OPTIMIZERS])
-    .option('--lr <list>', `learning rates as OPT=RATE,… (default ${Object.entries(DEFAULT_LRS).map(([k, v]) => `${k}=${v}`).join(',')})`, lrList, {})
-    .option('--epochs <n>', 'epochs (default 10; 100 for a head over a frozen inception base)', intOption('--epochs'))
-    .option('--batch <n>', 'batch size', intOption('--batch'), 32)
-    .option('--size <n>', 'input side N', intOption('--size', 16), 128)
-    .option('--seed <n>', 'seed for split, initialisation and batch order', intOption('--seed', 0), 1)
-    .option('--patience <n>', 'stop after N epochs without a better validation loss (default 3; 10 for a frozen inception base)', intOption('--patience'))
-    .option('--threads <n>', 'threads', intOption('--threads'))
-    .option('--db <file>', 'index database (default DATA/.ich/index.db)')
+    .addOption(new Option('--optimizers <list>', 'comma-separated').argParser(optimizerList).default([...OPTIMIZERS], OPTIMIZERS.join(',')))
+    .addOption(new Option('--lr <list>', 'learning rates as OPT=RATE,…').argParser(lrList).default({}, Object.entries(DEFAULT_LRS).map(([k, v]) => `${k}=${v}`).join(',')))
     .option('--json', 'print one JSON object per optimizer')
     .action(async (f: Flags) => {
       const bar = progressBar('train', 'batches');

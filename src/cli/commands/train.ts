@@ -16,29 +16,35 @@ function positive(name: string) {
   };
 }
 
-export function registerTrain(program: Command): void {
-  program
-    .command('train')
-    .description('train a model: index → patient-level split → tensor cache as needed, then epochs validated with the RSNA weighted log loss')
+/** The options `ich train` and `ich compare-optimizers` share: data, architecture and schedule. */
+export function trainingOptions(command: Command, defaultModel: string): Command {
+  return command
     .requiredOption('--data <dir>', 'folder of DICOM slices (RSNA layout)')
     .option('--labels <csv>', 'RSNA labels CSV (default DIR/labels.csv)')
-    .option('--model <name>', 'architecture: baseline or inception (InceptionV3 transfer)', 'baseline')
+    .option('--model <name>', 'architecture: baseline or inception (InceptionV3 transfer)', defaultModel)
     .option('--base-until <block>', 'inception: last block of the pretrained base (mixed5, mixed7, mixed10; any mixedK)')
     .option('--fine-tune-from <block>', 'inception: train the blocks from this one on (BatchNorm frozen); default: frozen base, cached features')
-    .requiredOption('--out <dir>', 'model folder to write (model.json, weights.safetensors, model.onnx, checkpoint/, runs.db)')
     .option('--epochs <n>', 'epochs (default 10; 100 for a head over a frozen inception base)', intOption('--epochs'))
     .option('--batch <n>', 'batch size', intOption('--batch'), 32)
-    .option('--optimizer <name>', 'adam, sgd (momentum 0.9) or rmsprop', 'adam')
-    .option('--lr <x>', 'learning rate', positive('--lr'), 1e-3)
     .option('--size <n>', 'input side N', intOption('--size', 16), 128)
     .option('--seed <n>', 'seed for split, initialisation and batch order', intOption('--seed', 0), 1)
-    .option('--max-minutes <m>', 'stop after the epoch in which M minutes have passed', positive('--max-minutes'))
     .option('--patience <n>', 'stop after N epochs without a better validation loss (default 3; 10 for a frozen inception base)', intOption('--patience'))
+    .option('--threads <n>', 'threads', intOption('--threads'))
+    .option('--db <file>', 'index database (default DATA/.ich/index.db)');
+}
+
+export function registerTrain(program: Command): void {
+  trainingOptions(
+    program.command('train').description('train a model: index → patient-level split → tensor cache as needed, then epochs validated with the RSNA weighted log loss'),
+    'baseline',
+  )
+    .requiredOption('--out <dir>', 'model folder to write (model.json, weights.safetensors, model.onnx, checkpoint/, runs.db)')
+    .option('--optimizer <name>', 'adam, sgd (momentum 0.9) or rmsprop', 'adam')
+    .option('--lr <x>', 'learning rate', positive('--lr'), 1e-3)
+    .option('--max-minutes <m>', 'stop after the epoch in which M minutes have passed', positive('--max-minutes'))
     .option('--resume', 'continue from the last completed epoch in OUT/checkpoint')
     .option('--balance', 'sample positive and negative slices (on any) equally often')
     .option('--augment', 'light augmentation: random flips, rotations within ±8°, shifts within ±4 %')
-    .option('--threads <n>', 'threads', intOption('--threads'))
-    .option('--db <file>', 'index database (default DATA/.ich/index.db)')
     .option('--json', 'print one JSON object at the end')
     .action(async (f: TrainFlags) => {
       const stages = new Map<string, ReturnType<typeof progressBar>>();
