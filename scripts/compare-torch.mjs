@@ -244,7 +244,7 @@ const rows = [
   ['prevalence-only predictor', t.prevalence_weighted_log_loss, null, null, null],
 ];
 const lines = [
-  `phantoms: ich synth --studies ${o.studies} --seed ${o.seed} --size ${o['synth-size']} → ${synth.json.slices} slices; split ${t.n.train}/${t.n.val}/${t.n.test} (train/val/test, patient level); cache ${ours.cache} (model input ${o.size}²); ${o.epochs} epochs, batch 32, Adam lr 1e-3, ${o.threads} threads`,
+  `${o.data ? `phantoms: reused ${data}` : `phantoms: ich synth --studies ${o.studies} --seed ${o.seed} --size ${o['synth-size']} → ${synth.json.slices} slices`}; split ${t.n.train}/${t.n.val}/${t.n.test} (train/val/test, patient level); cache ${ours.cache} (model input ${o.size}²); ${o.epochs} epochs, batch 32, Adam lr 1e-3, ${o.threads} threads`,
   '',
   '| | test weighted log loss | best epoch (val) | 10-epoch train + val seconds | wall clock s |'.replace('10-epoch', `${o.epochs}-epoch`),
   '|---|---|---|---|---|',
