@@ -1,8 +1,5 @@
-// Pooling. MaxPool's gradient, when the windows tile the input exactly (kernel = stride, sides
-// divisible), is dy upsampled times the mask x == (y upsampled): the forward stays a plain one-output
-// MaxPool (ORT's fast path). Tied maxima then ALL receive the window's full gradient (PyTorch and
-// TF.js pick one; see docs/engine.md). Otherwise dy is routed through the Indices output of MaxPool
-// (flat N·C·H·W positions): MaxUnpool when windows do not overlap, a ScatterElements sum when they do. AvgPool's
+// Pooling. MaxPool's gradient routes dy through the Indices output of MaxPool (flat N·C·H·W
+// positions): MaxUnpool when windows do not overlap, a ScatterElements sum when they do. AvgPool's
 // gradient spreads dy / count back over each window with a depthwise ConvTranspose of ones.
 import type { Emitter } from '../emitter.js';
 import { convPads } from './conv.js';
@@ -38,34 +35,15 @@ export class MaxPool2d implements Layer {
     return { kernel_shape: [k, k], strides: [s, s] };
   }
 
-  /** Windows tile the input exactly: the gradient needs no Indices (mask form). */
-  private tiles(inputShapes: readonly Shape[]): boolean {
-    const [, h, w] = image(this.kind, inputShapes);
-    const { kernel: k, stride: s } = this.config;
-    return k === s && h % k === 0 && w % k === 0;
-  }
-
-  forward(e: Emitter, { inputs, inputShapes, differentiate }: ForwardContext): ForwardResult {
+  forward(e: Emitter, { inputs, differentiate }: ForwardContext): ForwardResult {
     const x = inputs[0];
     if (!differentiate) return { output: e.op('MaxPool', [x], this.attrs()), saved: {} };
-    if (this.tiles(inputShapes)) {
-      const y = e.op('MaxPool', [x], this.attrs());
-      return { output: y, saved: { x, y } };
-    }
     const [y, indices] = e.opN('MaxPool', [x], 2, this.attrs());
     return { output: y, saved: { x, indices } };
   }
 
-  backward(e: Emitter, { saved, gradOutput: dy, inputShapes, needInputGrads }: BackwardContext): BackwardResult {
+  backward(e: Emitter, { saved, gradOutput: dy, needInputGrads }: BackwardContext): BackwardResult {
     if (!needInputGrads[0]) return { gradInputs: [undefined], gradParams: {} };
-    if (this.tiles(inputShapes)) {
-      // Nearest upsampling by k (kernel = stride). (A Reshape/Expand form was 3× slower in ORT.)
-      const k = this.config.kernel;
-      const up = (v: string) => e.op('Resize', [v, '', e.constF([1, 1, k, k])], { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' });
-      // Cast + Mul measured a little faster than Where(isMax, dy↑, 0).
-      const mask = e.op('Cast', [e.op('Equal', [saved.x, up(saved.y)])], { to: 1 });
-      return { gradInputs: [e.mul(up(dy), mask)], gradParams: {} };
-    }
     const xShape = e.shape(saved.x);
     if (this.config.stride >= this.config.kernel) {
       return { gradInputs: [e.op('MaxUnpool', [dy, saved.indices, xShape], this.attrs())], gradParams: {} };
