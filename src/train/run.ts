@@ -11,7 +11,7 @@ import { type Architecture, buildModel } from '../models/registry.js';
 import { tensorSpec } from '../preprocess/tensor.js';
 import { DEFAULT_WINDOWS } from '../preprocess/window.js';
 import { inceptionPlan } from './inception.js';
-import { imageTrainData, type TrainOptions, type TrainResult, trainModel } from './loop.js';
+import { imageTrainData, type TrainData, type TrainOptions, type TrainResult, type TrainTarget, trainModel } from './loop.js';
 import { prepareData } from './pipeline.js';
 
 export const ARCHITECTURES = ['baseline', 'inception'] as const;
@@ -59,15 +59,14 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainResult & { out:
     const cache = await prepareData(db, o.data, { labelsCsv: o.labels, spec, seed: o.seed, threads: o.threads, onStage: o.onStage });
     const schedule = o.model === 'inception' && !o.fineTuneFrom ? DEFAULT_SCHEDULE.features : DEFAULT_SCHEDULE.images;
     const options: TrainOptions = { ...o, out, optimizer, epochs: o.epochs ?? schedule.epochs, patience: o.patience ?? schedule.patience };
+    let plan: { data: TrainData; target: TrainTarget };
     if (o.model === 'inception') {
-      const plan = await inceptionPlan(db, cache, { ...options, baseUntil: o.baseUntil, fineTuneFrom: o.fineTuneFrom, onFeatures: (d, t) => o.onStage?.('features', d, t) });
-      const trained = await trainModel(plan.data, plan.target, options);
-      // The background sample the gradient explainer needs (background.u8 + .json), from the train part.
-      writeBackground(out, db, cache, { seed: o.seed });
-      return { out, ...trained };
+      plan = await inceptionPlan(db, cache, { ...options, baseUntil: o.baseUntil, fineTuneFrom: o.fineTuneFrom, onFeatures: (d, t) => o.onStage?.('features', d, t) });
+    } else {
+      const architecture: Architecture = { name: 'baseline', options: { size: o.size, channels: spec.windows.length } };
+      plan = { data: imageTrainData(db, cache, o), target: { model: buildModel(architecture), card: modelCard(architecture, spec.windows, o.size) } };
     }
-    const architecture: Architecture = { name: 'baseline', options: { size: o.size, channels: spec.windows.length } };
-    const trained = await trainModel(imageTrainData(db, cache, o), { model: buildModel(architecture), card: modelCard(architecture, spec.windows, o.size) }, options);
+    const trained = await trainModel(plan.data, plan.target, options);
     // The background sample the gradient explainer needs (background.u8 + .json), from the train part.
     writeBackground(out, db, cache, { seed: o.seed });
     return { out, ...trained };
