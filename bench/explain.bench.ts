@@ -11,7 +11,7 @@
  * input size and kept where they cover at least half a pixel):
  *
  *  - pointing game: the pixel of largest attribution lies in the mask dilated by 2 pixels
- *    (Euclidean); "chance" is the dilated mask's share of the image (a uniformly random pixel);
+ *    (Euclidean; of pixels tied at the maximum, the one nearest their centroid); "chance" is the dilated mask's share of the image (a uniformly random pixel);
  *  - positive attribution in the mask: Σ max(φ, 0) inside the mask ÷ Σ max(φ, 0), against the
  *    mask's share of the image;
  *  - deletion: the label's probability as the most-attributed pixels (all channels) are replaced by
@@ -27,6 +27,7 @@
  * Options: --out DIR (default .bench/explain) --model DIR --data DIR (phantom folder with masks/;
  * with --data alone the baseline is trained on it) --slices 8 --studies 40 --synth-size 128
  * --size 64 --epochs 8 --methods gradient,partition --samples 200 --max-evals 500 --masker blur
+ * --output probability|logit (what both explainers explain; the deletion curves always show the probability)
  * --steps 20 --deletion-max 0.2 --random-orders 3 --threads 2 --seed 1
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -42,10 +43,11 @@ import { seededRandom, shuffleInPlace } from '../src/data/random.js';
 import { openSession, runSession } from '../src/engine/session.js';
 import { checkMethod, explainFiles, type FileExplanation } from '../src/explain/explain-files.js';
 import type { MaskerKind } from '../src/explain/masker.js';
+import { EXPLAIN_OUTPUTS, type ExplainOutput } from '../src/explain/types.js';
 import type { ExplainMethod } from '../src/explain/types.js';
 import { drawAxes, strokeSeries, clipTo, REFERENCE_DASH } from '../src/figures/axes.js';
 import { createFigure, drawText, panelTitle, toPng, writePng, PANEL_TITLE_HEIGHT } from '../src/figures/canvas.js';
-import { shapFigure } from '../src/figures/shap.js';
+import { shapCaption, shapFigure } from '../src/figures/shap.js';
 import { LIGHT_THEME } from '../src/figures/theme.js';
 import { loadModelFolder } from '../src/models/folder.js';
 import { resampleArea } from '../src/preprocess/resample.js';
@@ -67,6 +69,7 @@ const { values: o } = parseArgs({
     samples: { type: 'string', default: '200' },
     'max-evals': { type: 'string', default: '500' },
     masker: { type: 'string', default: 'blur' },
+    output: { type: 'string', default: 'probability' },
     steps: { type: 'string', default: '20' },
     'deletion-max': { type: 'string', default: '0.2' },
     'random-orders': { type: 'string', default: '3' },
@@ -92,6 +95,8 @@ if (!(deletionMax > 0 && deletionMax <= 1)) throw new Error(`--deletion-max ${o[
 const methods = o.methods!.split(',').map((m) => checkMethod(m.trim()));
 const masker = o.masker as MaskerKind;
 if (masker !== 'blur' && masker !== 'inpaint') throw new Error(`--masker ${masker}: expected blur or inpaint`);
+const output = o.output as ExplainOutput;
+if (!EXPLAIN_OUTPUTS.includes(output)) throw new Error(`--output ${output}: expected ${EXPLAIN_OUTPUTS.join(' or ')}`);
 const DILATE = 2;
 const METHOD_COLORS: Record<ExplainMethod, string> = { gradient: '#0072b2', partition: '#d55e00' };
 const RANDOM_COLOR = '#80868b';
@@ -212,9 +217,32 @@ function dilate(mask: Uint8Array, n: number, r: number): Uint8Array {
 
 const share = (mask: Uint8Array) => mask.reduce((s, v) => s + v, 0) / mask.length;
 
-function argmax(map: Float32Array): number {
-  let best = 0;
-  for (let i = 1; i < map.length; i++) if (map[i]! > map[best]!) best = i;
+/**
+ * The pointing game's point: the pixel of largest attribution. Where several pixels share the
+ * maximum (partition SHAP's unexpanded regions are constant blocks), the tied pixel nearest to their
+ * centroid, so that a block points at its middle rather than at its top-left corner.
+ */
+function topPixel(map: Float32Array, n: number): number {
+  let max = -Infinity;
+  for (let i = 0; i < map.length; i++) if (map[i]! > max) max = map[i]!;
+  let count = 0;
+  let cy = 0;
+  let cx = 0;
+  for (let i = 0; i < map.length; i++) {
+    if (map[i] !== max) continue;
+    count++;
+    cy += Math.floor(i / n);
+    cx += i % n;
+  }
+  cy /= count;
+  cx /= count;
+  let best = -1;
+  let bestD = Infinity;
+  for (let i = 0; i < map.length; i++) {
+    if (map[i] !== max) continue;
+    const d = (Math.floor(i / n) - cy) ** 2 + ((i % n) - cx) ** 2;
+    if (d < bestD) [best, bestD] = [i, d];
+  }
   return best;
 }
 
@@ -395,7 +423,7 @@ async function main(): Promise<void> {
   for (const method of methods) {
     log(`explaining with ${method} (${method === 'gradient' ? `${o.samples} samples` : `${o['max-evals']} evaluations, ${masker}`}) …`);
     const r = await explainFiles(model, slices.map((s) => s.path), {
-      method, labels: 'all', samples: int('samples'), maxEvals: int('max-evals'), masker, threads, seed,
+      method, labels: 'all', samples: int('samples'), maxEvals: int('max-evals'), masker, output, threads, seed,
       onProgress: (d, t) => process.stderr.write(`\r  ${d}/${t} slices`),
     });
     process.stderr.write('\n');
@@ -405,7 +433,7 @@ async function main(): Promise<void> {
     for (const f of r.files) {
       const panels = f.explanations.map((e) => ({ label: LABELS[e.label]!, probability: e.probability, map: e.map }));
       const truth = LABELS.filter((_, j) => slices.find((s) => s.sop === f.sop)!.present[j]).join(', ');
-      writePng(join(out, 'examples', `${f.sop}_${method}.png`), shapFigure(f.input, n, panels, { title: f.sop, info: `${method} SHAP  ·  ground truth: ${truth}  ·  ${f.seconds.toFixed(1)} s` }));
+      writePng(join(out, 'examples', `${f.sop}_${method}.png`), shapFigure(f.input, n, panels, { title: f.sop, info: `${method} SHAP of the ${output}  ·  ground truth: ${truth}  ·  ${f.seconds.toFixed(1)} s`, colorbarCaption: shapCaption(output) }));
     }
   }
 
@@ -437,7 +465,7 @@ async function main(): Promise<void> {
           const rnd = column(randomCurves[0]!, j).map((_, k) => randomCurves.reduce((sum, rc) => sum + rc[k * LABELS.length + j]!, 0) / randomOrders);
           let a = acc.get(key(method, j));
           if (!a) acc.set(key(method, j), (a = { pointing: [], chance: [], inside: [], maskShare: [], curves: [], random: [], additivity: [] }));
-          a.pointing.push(dilated[argmax(e.map)] ? 1 : 0);
+          a.pointing.push(dilated[topPixel(e.map, n)] ? 1 : 0);
           a.chance.push(share(dilated));
           a.inside.push(positiveShareInside(e.map, mask));
           a.maskShare.push(share(mask));
@@ -475,7 +503,7 @@ async function main(): Promise<void> {
   const widths = header.map((h, k) => Math.max(h.length, ...table.map((t) => t[k]!.length)));
   const line = (cells: string[]) => cells.map((v, k) => (k < 2 ? v.padEnd(widths[k]!) : v.padStart(widths[k]!))).join('  ');
   const text = [
-    `explainer faithfulness on ${slices.length} phantom test slices with bleeds (model ${model}, input ${c}×${n}×${n}; gradient ${o.samples} samples, partition ${o['max-evals']} evaluations ${masker}; ${threads} threads)`,
+    `explainer faithfulness on ${slices.length} phantom test slices with bleeds (model ${model}, input ${c}×${n}×${n}; gradient ${o.samples} samples, partition ${o['max-evals']} evaluations ${masker}; explaining the ${output}; ${threads} threads)`,
     `pointing: top pixel within ${DILATE} px of the mask (chance: a random pixel); pos. in mask: share of positive attribution inside the mask (mask area: what a uniform map gives);`,
     `deletion AUC: mean probability while the top ${pct(deletionMax)} of pixels are blurred away in ${steps} steps (lower is better; random: ${randomOrders} random orders)`,
     '',

@@ -59,7 +59,7 @@ export interface OpenExplainerOptions extends ExplainerOptions {
 export async function openExplainer(modelDir: string, method: ExplainMethod, opts: OpenExplainerOptions = {}): Promise<Explainer> {
   const dir = resolve(modelDir);
   const m = explainModel(loadModelFolder(dir));
-  const base: ExplainerOptions = { labels: opts.labels, threads: opts.threads, seed: opts.seed };
+  const base: ExplainerOptions = { labels: opts.labels, threads: opts.threads, seed: opts.seed, output: opts.output };
   switch (checkMethod(method)) {
     case 'gradient': {
       const background = readBackground(dir);

@@ -9,9 +9,6 @@ import { compileInference, compileInputGradient, NAMES, openSession, ort, output
 import { seededRandom, shuffleInPlace } from '../data/random.js';
 import type { ExplainModel, Explainer, ExplainerOptions, Explanation } from './types.js';
 
-/** The output explained: the label's probability (default) or its logit. */
-export type GradientOutput = 'probability' | 'logit';
-
 /**
  * How the points are drawn. 'stratified' (default): the background is cycled through in seeded
  * random orders (every slice equally often when samples is a multiple of the background size), and
@@ -27,7 +24,6 @@ export interface GradientExplainerOptions extends ExplainerOptions {
   samples?: number;
   /** Rows per ONNX Runtime run, a row being one (point, label) pair (default 36). */
   batch?: number;
-  output?: GradientOutput;
   sampling?: GradientSampling;
   /** ONNX Runtime's idle-thread spinning (default true, ORT's); false when other work shares the cores. */
   spinning?: boolean;

@@ -21,11 +21,9 @@
 // one label spends the budget on that label, and asking for six shares it between them.
 import { performance } from 'node:perf_hooks';
 import { seededRandom } from '../data/random.js';
-import { NAMES, openSession, ort, runSession } from '../engine/index.js';
+import { NAMES, compileInference, openSession, ort, runSession } from '../engine/index.js';
 import { type ImageShape, ImageMasker, type MaskerKind, type MaskerOptions, type PartitionTree, fillRect, partitionTree } from './masker.js';
-import type { ExplainModel, Explainer, ExplainerOptions, Explanation } from './types.js';
-
-export type PartitionOutput = 'probability' | 'logit';
+import type { ExplainModel, ExplainOutput, Explainer, ExplainerOptions, Explanation } from './types.js';
 
 export interface PartitionOptions extends MaskerOptions {
   /** Model evaluations per input, f(x) and f(fully masked) included (shap's max_evals); default 500. */
@@ -33,8 +31,6 @@ export interface PartitionOptions extends MaskerOptions {
   masker?: MaskerKind;
   /** Masked inputs per ONNX Runtime run (shap's batch_size); default 10, shap's 'auto' for images. */
   batch?: number;
-  /** Explain the probabilities (default) or the logits. */
-  output?: PartitionOutput;
 }
 
 export const PARTITION_DEFAULTS = { maxEvals: 500, masker: 'blur', batch: 10, output: 'probability' } as const;
@@ -273,7 +269,7 @@ const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
 /** Partition SHAP over an ONNX model's outputs; one ORT session for many inputs. */
 export class PartitionExplainer implements Explainer {
   readonly method = 'partition' as const;
-  readonly options: Required<Pick<PartitionOptions, 'maxEvals' | 'masker' | 'batch' | 'output'>> & MaskerOptions;
+  readonly options: Required<Pick<PartitionOptions, 'maxEvals' | 'masker' | 'batch'>> & { output: ExplainOutput } & MaskerOptions;
   private readonly labels: readonly number[];
   private readonly seed: number;
   private readonly buffer: Float32Array;
@@ -286,8 +282,6 @@ export class PartitionExplainer implements Explainer {
     readonly inputShape: ImageShape,
     private readonly inputName: string,
     private readonly outputName: string,
-    /** The graph has no `logits`: logits are computed from the probabilities. */
-    private readonly logitFromProbability: boolean,
     opts: ExplainerOptions & PartitionOptions,
   ) {
     this.options = {
@@ -308,19 +302,22 @@ export class PartitionExplainer implements Explainer {
 
   /**
    * Opens an ORT session on m.onnx (input N×C×H×W → `probabilities`, and `logits` if the graph has it).
-   * output 'logit' reads `logits` when present, else logit(p) = ln p − ln(1 − p) of the probabilities
-   * (exact up to float32 rounding of the sigmoid, which saturates beyond |logit| ≈ 16).
+   * output 'logit' reads `logits`; when m.onnx lacks them, the inference graph is compiled again from
+   * the layer graph with `logits` (logit(p) of float32 probabilities would be infinite where the
+   * sigmoid rounds to 0 or 1).
    */
   static async open(m: ExplainModel, opts: ExplainerOptions & PartitionOptions = {}): Promise<PartitionExplainer> {
-    const session = await openSession(m.onnx, { threads: opts.threads });
+    const output = opts.output ?? PARTITION_DEFAULTS.output;
+    if (output !== 'logit' && output !== 'probability') throw new Error(`partition: output must be probability or logit, got '${String(output)}'`);
+    let session = await openSession(m.onnx, { threads: opts.threads });
     try {
+      if (output === 'logit' && !session.outputNames.includes(NAMES.logits)) {
+        await session.release();
+        session = await openSession(compileInference(m.model, m.weights, { logits: true }), { threads: opts.threads });
+      }
       const inputName = session.inputNames.includes(NAMES.input) ? NAMES.input : session.inputNames[0];
-      const output = opts.output ?? PARTITION_DEFAULTS.output;
       const probs = session.outputNames.includes(NAMES.probabilities) ? NAMES.probabilities : session.outputNames[0];
-      const hasLogits = session.outputNames.includes(NAMES.logits);
-      const outputName = output === 'logit' && hasLogits ? NAMES.logits : probs;
-      if (output !== 'logit' && output !== 'probability') throw new Error(`partition: output must be probability or logit, got '${String(output)}'`);
-      return new PartitionExplainer(session, m.inputShape, inputName, outputName, output === 'logit' && !hasLogits, opts);
+      return new PartitionExplainer(session, m.inputShape, inputName, output === 'logit' ? NAMES.logits : probs, opts);
     } catch (err) {
       await session.release();
       throw err;
@@ -330,11 +327,7 @@ export class PartitionExplainer implements Explainer {
   private readonly evaluate: BatchEvaluate = async (batch, n) => {
     const [c, h, w] = this.inputShape;
     const out = await runSession(this.session, { [this.inputName]: { data: batch, dims: [n, c, h, w] } }, [this.outputName]);
-    const data = out[this.outputName].data;
-    if (!this.logitFromProbability) return data;
-    const logits = new Float64Array(data.length);
-    for (let i = 0; i < data.length; i++) logits[i] = Math.log(data[i]) - Math.log1p(-data[i]);
-    return logits;
+    return out[this.outputName].data;
   };
 
   /** Owen values of every output for x, with the run's details (evaluations, tree, exact regions). */

@@ -13,6 +13,13 @@ export interface ExplainModel {
 
 export type ExplainMethod = 'gradient' | 'partition';
 
+/**
+ * What the attributions explain: each label's probability (the default, as shap explains a Keras
+ * sigmoid output) or its logit (log-odds; shap's link=logit), which does not saturate near 0 and 1.
+ */
+export type ExplainOutput = 'probability' | 'logit';
+export const EXPLAIN_OUTPUTS: readonly ExplainOutput[] = ['probability', 'logit'];
+
 /** One label's attribution map for one input. */
 export interface Explanation {
   /** Label index in LABELS order. */
@@ -22,7 +29,7 @@ export interface Explanation {
   probability: number;
   /**
    * Attributions per pixel, H×W (summed over channels, as shap's image_plot shows them), in the
-   * units of the explained output (the probability).
+   * units of the explained output (the probability, or the logit when asked).
    */
   map: Float32Array;
   /** Σ map − (f(x) − reference): reference = E[f(background)] (gradient) or f(fully masked) (partition). */
@@ -39,6 +46,8 @@ export interface ExplainerOptions {
   /** ONNX Runtime intra-op threads. */
   threads?: number;
   seed?: number;
+  /** The output explained (default 'probability'). */
+  output?: ExplainOutput;
 }
 
 /** An explainer with its ONNX Runtime session(s) open, for explaining many inputs in a row. */

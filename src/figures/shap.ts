@@ -180,7 +180,7 @@ export function shapLayout(n: number, panels: readonly ShapPanelInput[], opts: S
     height: COLORBAR.height,
     limit,
     ticks,
-    caption: opts.colorbarCaption ?? 'SHAP value (change of the probability)',
+    caption: opts.colorbarCaption ?? shapCaption('probability'),
     tickY: barY + COLORBAR.height + 17,
     captionY: barY + COLORBAR.height + 38,
   };
@@ -216,6 +216,11 @@ export function shapColor(v: number, limit: number, base: readonly [number, numb
   const a = limit > 0 && Number.isFinite(v) ? Math.min(1, Math.abs(v) / limit) : 0;
   const c = v > 0 ? SHAP_RED : SHAP_BLUE;
   return [base[0] * (1 - a) + c[0] * a, base[1] * (1 - a) + c[1] * a, base[2] * (1 - a) + c[2] * a];
+}
+
+/** The colour bar's caption for attributions of the probability or of the logit. */
+export function shapCaption(output: 'probability' | 'logit'): string {
+  return `SHAP value (change of the ${output})`;
 }
 
 /**

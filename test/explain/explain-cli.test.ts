@@ -110,6 +110,28 @@ describe('ich explain', () => {
     assert.deepEqual(strip(a.stdout), strip(b.stdout));
   });
 
+  it('--output logit explains the log-odds: the same probabilities, sums of logit(f(x)) − logit(f(masked))', () => {
+    const args = ['explain', '--model', model, ...files, '--method', 'partition', '--max-evals', '32', '--json', '--threads', '1'];
+    const prob = runCli(args);
+    const logit = runCli([...args, '--output', 'logit']);
+    assert.equal(prob.status, 0, prob.stderr);
+    assert.equal(logit.status, 0, logit.stderr);
+    const p = jsonLines(prob.stdout);
+    const z = jsonLines(logit.stdout);
+    assert.equal(z.length, p.length);
+    const lg = (q: number) => Math.log(q) - Math.log1p(-q);
+    for (const [i, l] of z.entries()) {
+      assert.equal(l.label, p[i]!.label);
+      assert.ok(Math.abs(l.probability - p[i]!.probability) < 1e-6);
+      assert.ok(Math.abs(l.additivity_error) < 1e-4, `additivity ${l.additivity_error}`);
+      // Probability run: expected_sum = f(x) − f(masked), so f(masked) = p − expected_sum.
+      const masked = p[i]!.probability - p[i]!.expected_sum;
+      const want = lg(p[i]!.probability) - lg(masked);
+      assert.ok(Math.abs(l.expected_sum - want) < 1e-3 * Math.max(1, Math.abs(want)), `${l.label}: logit sum ${l.expected_sum}, expected ${want}`);
+    }
+    assert.ok(z.some((l, i) => Math.abs(l.expected_sum - p[i]!.expected_sum) > 1e-3), 'logit and probability sums differ');
+  });
+
   it('rejects bad flags with a clear error and a non-zero exit', () => {
     const cases: [string[], RegExp][] = [
       [['--labels', 'any,bleed'], /unknown label 'bleed': expected all or a comma-separated list of any, epidural/],
@@ -119,6 +141,7 @@ describe('ich explain', () => {
       [['--masker', 'blur'], /--masker applies to --method partition only/],
       [['--samples', '0'], /--samples must be an integer ≥ 1/],
       [['--max-evals', 'many'], /--max-evals must be an integer ≥ 1/],
+      [['--output', 'odds'], /'odds' is invalid.*probability, logit/s],
     ];
     for (const [flags, message] of cases) {
       const r = runCli(['explain', '--model', model, files[0]!, ...flags]);

@@ -5,8 +5,8 @@ import { basename, join } from 'node:path';
 import { LABELS } from '../../data/labels.js';
 import { DEFAULT_MAX_EVALS, DEFAULT_SAMPLES, EXPLAIN_METHODS, type FileExplanation, MASKERS, explainFiles, parseLabels } from '../../explain/explain-files.js';
 import type { MaskerKind } from '../../explain/masker.js';
-import type { ExplainMethod } from '../../explain/types.js';
-import { shapFigure } from '../../figures/shap.js';
+import { EXPLAIN_OUTPUTS, type ExplainMethod, type ExplainOutput } from '../../explain/types.js';
+import { shapCaption, shapFigure } from '../../figures/shap.js';
 import { intOption } from '../options.js';
 import { progressBar } from '../progress.js';
 
@@ -17,6 +17,7 @@ interface ExplainFlags {
   samples: number;
   maxEvals: number;
   masker?: MaskerKind;
+  output: ExplainOutput;
   out?: string;
   maps?: string;
   json?: boolean;
@@ -60,6 +61,7 @@ export function registerExplain(program: Command): void {
     .option('--samples <n>', 'gradient: samples per slice', intOption('--samples'), DEFAULT_SAMPLES)
     .option('--max-evals <n>', 'partition: model evaluations per slice (shared by all requested labels: each evaluation gives all six outputs)', intOption('--max-evals'), DEFAULT_MAX_EVALS)
     .addOption(new Option('--masker <kind>', 'partition: how hidden regions are filled').choices(MASKERS))
+    .addOption(new Option('--output <kind>', 'what the attributions explain: each label\'s probability, or its logit (log-odds, which does not saturate near 0 and 1)').choices(EXPLAIN_OUTPUTS).default('probability'))
     .option('--out <dir>', 'write one figure per slice: DIR/<SOPInstanceUID>.png')
     .option('--maps <dir>', 'write each map as raw little-endian float32, N×N: DIR/<SOPInstanceUID>_<label>.f32')
     .option('--json', 'print one JSON object per slice and label: file, sop, label, probability, method, additivity_error, seconds')
@@ -77,7 +79,7 @@ export function registerExplain(program: Command): void {
         const png = f.out ? join(f.out, `${fileStem(file.sop)}.png`) : undefined;
         if (png) {
           const panels = file.explanations.map((e) => ({ label: LABELS[e.label]!, probability: e.probability, map: e.map }));
-          writeFileSync(png, shapFigure(file.input, n, panels, { title: file.sop, info: `${basename(file.path)}  ·  ${methodInfo(f)}  ·  ${file.seconds.toFixed(1)} s` }));
+          writeFileSync(png, shapFigure(file.input, n, panels, { title: file.sop, info: `${basename(file.path)}  ·  ${methodInfo(f)}  ·  ${file.seconds.toFixed(1)} s`, colorbarCaption: shapCaption(f.output) }));
         }
         for (const e of file.explanations) {
           worst = Math.max(worst, Math.abs(e.additivityError));
@@ -97,6 +99,7 @@ export function registerExplain(program: Command): void {
         samples: f.samples,
         maxEvals: f.maxEvals,
         masker: f.masker,
+        output: f.output,
         threads: f.threads,
         seed: f.seed,
         keep: false,
