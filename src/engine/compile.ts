@@ -7,6 +7,7 @@ import { LABEL_WEIGHTS, emitWeightedBceWithLogits } from './loss.js';
 import { type OptimizerConfig, makeOptimizer } from './optimizers.js';
 import { serializeModel, valueInfo } from './onnx.js';
 import { poolBeforeActivation } from './rewrite.js';
+import { repeatRows } from './repeat.js';
 
 /** Graph input and output names shared by the compiled graphs. */
 export const NAMES = {
@@ -23,6 +24,8 @@ export const NAMES = {
 } as const;
 
 const BATCH = 'N';
+/** Rows of the input-gradient graph's seeds and gradients: N·L. */
+const ROWS = 'R';
 
 function outputCount(model: Model): number {
   const s = outputShape(model);
@@ -78,8 +81,10 @@ export interface InputGradientOptions extends RewriteOptions {
 }
 
 /**
- * input [N, C, H, W], seed [N, K] → gradient [N, C, H, W] = Σ_j seed[n, j] · d target[n, j] / d input[n],
- * and probabilities [N, K]. A one-hot seed gives one output's gradient.
+ * input [P, C, H, W], seed [P·L, K] → gradient [P·L, C, H, W], row r = b·L + l:
+ * Σ_j seed[r, j] · d target[b, j] / d input[b], and probabilities [P, K]. A one-hot seed gives one
+ * output's gradient; L seeds per input (L = seed rows ÷ input rows, 1 for N inputs and N seeds) share
+ * one forward pass, whose saved values the backward repeats row by row (repeat.ts).
  */
 export function compileInputGradient(original: Model, weights: Weights, options: InputGradientOptions = {}): Uint8Array {
   const model = rewritten(original, options);
@@ -89,12 +94,14 @@ export function compileInputGradient(original: Model, weights: Weights, options:
   bakeWeights(e, modelParams(model), weights);
   const fwd = emitForward(e, model, NAMES.input, (name) => name, { training: false, differentiate: true });
   const probs = e.op('Sigmoid', [fwd.output], {}, NAMES.probabilities);
-  const gradOut = options.target === 'probabilities' ? e.mul(NAMES.seed, e.mul(probs, e.sub(e.constF(1), probs))) : NAMES.seed;
-  const bwd = emitBackward(e, model, fwd, gradOut, (name) => name, { inputGrad: true, paramGrads: false });
+  const rows = (v: string) => e.op('Slice', [e.shape(v), e.constI64([0]), e.constI64([1])]);
+  const repeat = e.scoped('repeat', () => e.op('Div', [rows(NAMES.seed), rows(NAMES.input)]));
+  const gradOut = options.target === 'probabilities' ? e.mul(NAMES.seed, repeatRows(e, e.mul(probs, e.sub(e.constF(1), probs)), repeat)) : NAMES.seed;
+  const bwd = emitBackward(e, model, fwd, gradOut, (name) => name, { inputGrad: true, paramGrads: false, repeat });
   if (!bwd.gradInput) throw new Error('the model output does not depend on its input');
   e.rename(bwd.gradInput, NAMES.gradient);
-  const inputs = [valueInfo(NAMES.input, 'float32', [BATCH, ...model.inputShape]), valueInfo(NAMES.seed, 'float32', [BATCH, k])];
-  const outputs = [valueInfo(NAMES.gradient, 'float32', [BATCH, ...model.inputShape]), valueInfo(NAMES.probabilities, 'float32', [BATCH, k])];
+  const inputs = [valueInfo(NAMES.input, 'float32', [BATCH, ...model.inputShape]), valueInfo(NAMES.seed, 'float32', [ROWS, k])];
+  const outputs = [valueInfo(NAMES.gradient, 'float32', [ROWS, ...model.inputShape]), valueInfo(NAMES.probabilities, 'float32', [BATCH, k])];
   return serializeModel(e.graph(options.name ?? 'input_gradient', inputs, outputs));
 }
 

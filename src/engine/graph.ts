@@ -3,6 +3,7 @@
 // gradients of values used more than once summed.
 import type { Emitter } from './emitter.js';
 import type { Init, Layer, Saved, Shape } from './layers/layer.js';
+import { repeatedSaved } from './repeat.js';
 
 /** The name under which nodes refer to the model's image input. */
 export const INPUT = 'input';
@@ -149,6 +150,8 @@ export interface ForwardPass {
   /** Each node's output value, by node name (and INPUT). */
   values: Map<string, string>;
   saved: Map<string, Saved>;
+  /** Per node: its saved values holding flat batch indices (ForwardResult.flatIndices). */
+  flatIndices: Map<string, Readonly<Record<string, string>>>;
   shapes: Map<string, Shape>;
   /** New buffer values by full parameter name (training mode, unfrozen nodes). */
   updates: Map<string, string>;
@@ -165,6 +168,7 @@ export function emitForward(e: Emitter, model: Model, input: string, paramValue:
   const shapes = modelShapes(model);
   const values = new Map<string, string>([[INPUT, input]]);
   const saved = new Map<string, Saved>();
+  const flatIndices = new Map<string, Readonly<Record<string, string>>>();
   const updates = new Map<string, string>();
   for (const n of model.nodes) {
     const inputShapes = n.inputs.map((i) => shapes.get(i) as Shape);
@@ -175,6 +179,7 @@ export function emitForward(e: Emitter, model: Model, input: string, paramValue:
     const result = e.scoped(n.name, () => n.layer.forward(e, { inputs, inputShapes, params, training, differentiate: options.differentiate }));
     values.set(n.name, result.output);
     saved.set(n.name, result.saved);
+    if (result.flatIndices) flatIndices.set(n.name, result.flatIndices);
     if (training) {
       for (const p of specs.filter((q) => q.trainable === false)) {
         const u = result.updates?.[p.name];
@@ -183,7 +188,7 @@ export function emitForward(e: Emitter, model: Model, input: string, paramValue:
       }
     }
   }
-  return { output: values.get(model.output) as string, values, saved, shapes, updates, training: options.training };
+  return { output: values.get(model.output) as string, values, saved, flatIndices, shapes, updates, training: options.training };
 }
 
 export interface BackwardPass {
@@ -198,6 +203,11 @@ export interface BackwardOptions {
   inputGrad: boolean;
   /** Emit the trainable parameters' gradients (default true). */
   paramGrads?: boolean;
+  /**
+   * An int64 [1] value L: the backward runs on L rows per forward row (row b·L + l reads the forward's
+   * row b; gradOutput has P·L rows), each saved value repeated on first use (repeat.ts).
+   */
+  repeat?: string;
 }
 
 /** Emit reverse mode from `gradOutput` (the gradient at the model output). */
@@ -223,7 +233,7 @@ export function emitBackward(
     const result = e.scoped(`${n.name}/grad`, () => {
       const gradOut = e.sum(grads);
       return n.layer.backward(e, {
-        saved: fwd.saved.get(n.name) as Saved,
+        saved: options.repeat ? repeatedSaved(e, fwd.saved.get(n.name) as Saved, options.repeat, fwd.flatIndices.get(n.name)) : (fwd.saved.get(n.name) as Saved),
         gradOutput: gradOut,
         inputShapes,
         outputShape: fwd.shapes.get(n.name) as Shape,

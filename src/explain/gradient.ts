@@ -22,7 +22,7 @@ export type GradientSampling = 'stratified' | 'iid';
 export interface GradientExplainerOptions extends ExplainerOptions {
   /** Points (b, α) per input; every requested label uses the same points (default 200, shap's nsamples). */
   samples?: number;
-  /** Rows per ONNX Runtime run, a row being one (point, label) pair (default 36). */
+  /** Gradient rows per ONNX Runtime run, a row being one (point, label) pair; a point's labels share its forward pass (default 36). */
   batch?: number;
   sampling?: GradientSampling;
   /** ONNX Runtime's idle-thread spinning (default true, ORT's); false when other work shares the cores. */
@@ -159,25 +159,19 @@ export class GradientExplainer implements Explainer {
     const { samples, batch } = this.opts;
     const points = gradientPoints(this.opts.seed, samples, this.backgroundCount, this.opts.sampling);
     const nl = asked.length;
-    const rows = samples * nl;
     const maps = asked.map(() => new Float64Array(pixels));
-    const input = new Float32Array(Math.min(batch, rows) * per);
-    const seed = new Float32Array(Math.min(batch, rows) * k);
-    // Row r = (point ⌊r / nl⌋, label asked[r mod nl]): each point once per label, with a one-hot seed.
-    for (let r0 = 0; r0 < rows; r0 += batch) {
-      const n = Math.min(batch, rows - r0);
-      seed.fill(0);
+    // Each run: `pointsPerRun` points, one forward pass each, and nl gradient rows per point (one-hot
+    // seeds; row i·nl + l = point i, label asked[l]), the backward repeating the forward's rows.
+    const pointsPerRun = Math.min(samples, Math.max(1, Math.floor(batch / nl)));
+    const input = new Float32Array(pointsPerRun * per);
+    const seed = new Float32Array(pointsPerRun * nl * k);
+    for (let i = 0; i < pointsPerRun; i++) for (let l = 0; l < nl; l++) seed[(i * nl + l) * k + asked[l]!] = 1;
+    for (let s0 = 0; s0 < samples; s0 += pointsPerRun) {
+      const n = Math.min(pointsPerRun, samples - s0);
       for (let i = 0; i < n; i++) {
-        const r = r0 + i;
-        const s = Math.floor(r / nl);
-        seed[i * k + asked[r % nl]!] = 1;
+        const b = points.background[s0 + i]! * per;
+        const a = points.alpha[s0 + i]!;
         const dst = i * per;
-        if (i > 0 && r % nl !== 0) {
-          input.copyWithin(dst, dst - per, dst); // same point as the row before
-          continue;
-        }
-        const b = points.background[s]! * per;
-        const a = points.alpha[s]!;
         for (let j = 0; j < per; j++) {
           const bj = this.background[b + j]!;
           input[dst + j] = bj + a * (x[j]! - bj);
@@ -185,15 +179,14 @@ export class GradientExplainer implements Explainer {
       }
       const out = await runSession(
         this.gradient,
-        { [NAMES.input]: { data: input.subarray(0, n * per), dims: [n, c, h, w] }, [NAMES.seed]: { data: seed.subarray(0, n * k), dims: [n, k] } },
+        { [NAMES.input]: { data: input.subarray(0, n * per), dims: [n, c, h, w] }, [NAMES.seed]: { data: seed.subarray(0, n * nl * k), dims: [n * nl, k] } },
         [NAMES.gradient],
       );
       const g = out[NAMES.gradient]!.data;
-      for (let i = 0; i < n; i++) {
-        const r = r0 + i;
+      for (let r = 0; r < n * nl; r++) {
         const map = maps[r % nl]!;
-        const b = points.background[Math.floor(r / nl)]! * per;
-        const gi = i * per;
+        const b = points.background[s0 + Math.floor(r / nl)]! * per;
+        const gi = r * per;
         for (let ch = 0; ch < c; ch++) {
           const off = ch * pixels;
           for (let p = 0; p < pixels; p++) map[p] += g[gi + off + p]! * (x[off + p]! - this.background[b + off + p]!);

@@ -11,7 +11,7 @@ import {
 } from '../../src/engine/index.js';
 import { onnx } from '../../src/engine/onnx.js';
 import { rng, uniform } from './gradcheck.js';
-import { tinyChain, tinyDag } from './models.js';
+import { bnModel, tinyChain, tinyDag } from './models.js';
 
 test('inference graph: opset 17, IR 8, weights as initializers, one float input with a free batch', () => {
   const model = tinyChain();
@@ -85,6 +85,38 @@ for (const target of ['logits', 'probabilities'] as const) {
     await Promise.all([grad.release(), infer.release()]);
   });
 }
+
+test('input gradient, L seeds per input: one forward pass, the same rows as the inputs repeated L times (max-pool indices, BatchNorm, a DAG)', async () => {
+  for (const [name, model, shape] of [['chain', tinyChain(), [2, 8, 8]], ['dag', tinyDag(), [3, 6, 6]], ['batchnorm', bnModel(), [2, 6, 6]]] as const) {
+    const weights = initWeights(model, 8);
+    for (const target of ['logits', 'probabilities'] as const) {
+      const grad = await openSession(compileInputGradient(model, weights, { target }));
+      const per = shape[0] * shape[1] * shape[2];
+      const p = 3;
+      const l = 4;
+      const x = uniform(rng(5), p * per);
+      // Row r = input ⌊r / l⌋; seeds one-hot on outputs 5, 0, 2, 3, and one mixed seed row.
+      const seed = new Float32Array(p * l * 6);
+      for (let r = 0; r < p * l; r++) seed[r * 6 + [5, 0, 2, 3][r % l]!] = 1;
+      seed[7 * 6 + 1] = -0.5;
+      const repeated = new Float32Array(p * l * per);
+      for (let r = 0; r < p * l; r++) repeated.set(x.subarray(Math.floor(r / l) * per, (Math.floor(r / l) + 1) * per), r * per);
+      const shared = await runSession(grad, { [NAMES.input]: { data: x, dims: [p, ...shape] }, [NAMES.seed]: { data: seed, dims: [p * l, 6] } });
+      const rows = await runSession(grad, { [NAMES.input]: { data: repeated, dims: [p * l, ...shape] }, [NAMES.seed]: { data: seed, dims: [p * l, 6] } });
+      assert.deepEqual([...shared[NAMES.gradient].dims], [p * l, ...shape]);
+      assert.deepEqual([...shared[NAMES.probabilities].dims], [p, 6]);
+      let diff = 0;
+      let scale = 0;
+      shared[NAMES.gradient].data.forEach((v, i) => {
+        diff = Math.max(diff, Math.abs(v - rows[NAMES.gradient].data[i]!));
+        scale = Math.max(scale, Math.abs(rows[NAMES.gradient].data[i]!));
+      });
+      assert.ok(scale > 0, `${name} ${target}: zero gradients`);
+      assert.ok(diff <= 1e-6 * scale, `${name} ${target}: shared forward differs by ${diff} (scale ${scale})`);
+      await grad.release();
+    }
+  }
+});
 
 test("all three graphs of a model with every layer family pass Debian python3-onnx's full checker", () => {
   const g = new GraphBuilder([3, 9, 9]);

@@ -38,6 +38,11 @@ export interface ForwardResult {
   saved: Saved;
   /** New values of buffers, by local name (training mode only). */
   updates?: Record<string, string>;
+  /**
+   * Saved values holding flat indices into another saved value counted over the whole batch
+   * (MaxPool's Indices): key → key of the indexed tensor. Repeating rows (repeat.ts) shifts them.
+   */
+  flatIndices?: Readonly<Record<string, string>>;
 }
 
 export interface BackwardContext {

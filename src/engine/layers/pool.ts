@@ -39,7 +39,7 @@ export class MaxPool2d implements Layer {
     const x = inputs[0];
     if (!differentiate) return { output: e.op('MaxPool', [x], this.attrs()), saved: {} };
     const [y, indices] = e.opN('MaxPool', [x], 2, this.attrs());
-    return { output: y, saved: { x, indices } };
+    return { output: y, saved: { x, indices }, flatIndices: { indices: 'x' } };
   }
 
   backward(e: Emitter, { saved, gradOutput: dy, needInputGrads }: BackwardContext): BackwardResult {

@@ -1,0 +1,63 @@
+// Repeating a forward pass's rows for several backward passes: one forward over P inputs, then L
+// backward passes per input (one per output seed) as one batch of P·L rows, row b·L + l being input b
+// with seed l. The backward reads the forward's saved values; each is repeated row by row on first
+// use, so the backward sees P·L rows without the forward being run L times.
+import type { Emitter } from './emitter.js';
+import type { Saved } from './layers/layer.js';
+import { int64Tensor } from './onnx.js';
+
+/** [1] int64 values of a row count: a value's first dimension and everything after it. */
+function splitShape(e: Emitter, v: string): { rows: string; rest: string } {
+  const s = e.shape(v);
+  return {
+    rows: e.op('Slice', [s, e.constI64([0]), e.constI64([1])]),
+    rest: e.op('Slice', [s, e.constI64([1]), e.constI64([Number.MAX_SAFE_INTEGER])]),
+  };
+}
+
+/** v [P, …] → [P·L, …], row b·L + l = v[b]; `repeat` is an int64 [1] value holding L. */
+export function repeatRows(e: Emitter, v: string, repeat: string): string {
+  const { rows, rest } = splitShape(e, v);
+  const grid = e.op('Expand', [e.op('Unsqueeze', [v, e.constI64([1])]), e.op('Concat', [rows, repeat, rest], { axis: 0 })]);
+  return e.op('Reshape', [grid, e.op('Concat', [e.op('Mul', [rows, repeat]), rest], { axis: 0 })]);
+}
+
+/**
+ * Flat indices over a whole batch tensor (MaxPool's Indices, which count from the first element of
+ * row 0 of `indexed`), repeated as repeatRows does and shifted so that each repeated row points into
+ * its own row of the repeated `indexed`: index + (b·L + l − b)·(elements per row).
+ */
+export function repeatFlatIndices(e: Emitter, indices: string, indexed: string, repeat: string): string {
+  const { rows, rest } = splitShape(e, indices);
+  const perRow = e.op('ReduceProd', [e.op('Slice', [e.shape(indexed), e.constI64([1]), e.constI64([Number.MAX_SAFE_INTEGER])])], { keepdims: 1 });
+  const scalar = (x: string) => e.op('Squeeze', [x, e.constI64([0])]);
+  const total = e.op('Mul', [rows, repeat]);
+  const newRow = e.op('Reshape', [e.op('Range', [e.constI64(0), scalar(total), e.constI64(1)]), e.op('Concat', [rows, repeat], { axis: 0 })]);
+  const oldRow = e.op('Unsqueeze', [e.op('Range', [e.constI64(0), scalar(rows), e.constI64(1)]), e.constI64([1])]);
+  const shift = e.op('Mul', [e.op('Sub', [newRow, oldRow]), perRow]);
+  // [P, L] → [P, L, 1, …, 1] to broadcast over the index tensor's other dimensions.
+  const ones = e.op('ConstantOfShape', [e.shape(rest)], { value: int64Tensor('value', [1], [1]) });
+  const shiftGrid = e.op('Reshape', [shift, e.op('Concat', [rows, repeat, ones], { axis: 0 })]);
+  const grid = e.op('Add', [e.op('Unsqueeze', [indices, e.constI64([1])]), shiftGrid]);
+  return e.op('Reshape', [grid, e.op('Concat', [total, rest], { axis: 0 })]);
+}
+
+/**
+ * A view of a layer's saved values whose rows are repeated on first read: `flatIndices` names the
+ * saved values holding flat indices into another saved value (key → key of the indexed tensor).
+ */
+export function repeatedSaved(e: Emitter, saved: Saved, repeat: string, flatIndices: Readonly<Record<string, string>> = {}): Saved {
+  const cache = new Map<string, string>();
+  return new Proxy(saved, {
+    get(target, key) {
+      if (typeof key !== 'string' || !(key in target)) return undefined;
+      let v = cache.get(key);
+      if (v === undefined) {
+        const indexed = flatIndices[key];
+        v = indexed === undefined ? repeatRows(e, target[key], repeat) : repeatFlatIndices(e, target[key], target[indexed], repeat);
+        cache.set(key, v);
+      }
+      return v;
+    },
+  });
+}
