@@ -15,11 +15,19 @@ function splitShape(e: Emitter, v: string): { rows: string; rest: string } {
   };
 }
 
-/** v [P, …] → [P·L, …], row b·L + l = v[b]; `repeat` is an int64 [1] value holding L. */
+/** int64 ones, one per dimension after the first: broadcasts a [rows] vector over a value's rows. */
+function onesAfterRows(e: Emitter, rest: string): string {
+  return e.op('ConstantOfShape', [e.shape(rest)], { value: int64Tensor('value', [1], [1]) });
+}
+
+/**
+ * v [P, …] → [P·L, …], row b·L + l = v[b]; `repeat` is an int64 [1] value holding L. (Tile copies
+ * whole rows; a broadcasting Expand is several times slower in ONNX Runtime.)
+ */
 export function repeatRows(e: Emitter, v: string, repeat: string): string {
   const { rows, rest } = splitShape(e, v);
-  const grid = e.op('Expand', [e.op('Unsqueeze', [v, e.constI64([1])]), e.op('Concat', [rows, repeat, rest], { axis: 0 })]);
-  return e.op('Reshape', [grid, e.op('Concat', [e.op('Mul', [rows, repeat]), rest], { axis: 0 })]);
+  const tiled = e.op('Tile', [e.op('Unsqueeze', [v, e.constI64([1])]), e.op('Concat', [e.constI64([1]), repeat, onesAfterRows(e, rest)], { axis: 0 })]);
+  return e.op('Reshape', [tiled, e.op('Concat', [e.op('Mul', [rows, repeat]), rest], { axis: 0 })]);
 }
 
 /**
@@ -32,14 +40,11 @@ export function repeatFlatIndices(e: Emitter, indices: string, indexed: string, 
   const perRow = e.op('ReduceProd', [e.op('Slice', [e.shape(indexed), e.constI64([1]), e.constI64([Number.MAX_SAFE_INTEGER])])], { keepdims: 1 });
   const scalar = (x: string) => e.op('Squeeze', [x, e.constI64([0])]);
   const total = e.op('Mul', [rows, repeat]);
-  const newRow = e.op('Reshape', [e.op('Range', [e.constI64(0), scalar(total), e.constI64(1)]), e.op('Concat', [rows, repeat], { axis: 0 })]);
-  const oldRow = e.op('Unsqueeze', [e.op('Range', [e.constI64(0), scalar(rows), e.constI64(1)]), e.constI64([1])]);
-  const shift = e.op('Mul', [e.op('Sub', [newRow, oldRow]), perRow]);
-  // [P, L] → [P, L, 1, …, 1] to broadcast over the index tensor's other dimensions.
-  const ones = e.op('ConstantOfShape', [e.shape(rest)], { value: int64Tensor('value', [1], [1]) });
-  const shiftGrid = e.op('Reshape', [shift, e.op('Concat', [rows, repeat, ones], { axis: 0 })]);
-  const grid = e.op('Add', [e.op('Unsqueeze', [indices, e.constI64([1])]), shiftGrid]);
-  return e.op('Reshape', [grid, e.op('Concat', [total, rest], { axis: 0 })]);
+  const newRow = e.op('Range', [e.constI64(0), scalar(total), e.constI64(1)]);
+  const oldRow = e.op('Div', [newRow, scalar(repeat)]);
+  // One shift per repeated row, [P·L, 1, …, 1], broadcast over the row's indices.
+  const shift = e.op('Reshape', [e.op('Mul', [e.op('Sub', [newRow, oldRow]), perRow]), e.op('Concat', [total, onesAfterRows(e, rest)], { axis: 0 })]);
+  return e.op('Add', [repeatRows(e, indices, repeat), shift]);
 }
 
 /**

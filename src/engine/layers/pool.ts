@@ -42,9 +42,12 @@ export class MaxPool2d implements Layer {
     return { output: y, saved: { x, indices }, flatIndices: { indices: 'x' } };
   }
 
-  backward(e: Emitter, { saved, gradOutput: dy, needInputGrads }: BackwardContext): BackwardResult {
+  backward(e: Emitter, { saved, gradOutput: dy, inputShapes, needInputGrads }: BackwardContext): BackwardResult {
     if (!needInputGrads[0]) return { gradInputs: [undefined], gradParams: {} };
-    const xShape = e.shape(saved.x);
+    // The input's shape from dy's rows and the static per-sample shape (not Shape(x): with repeated
+    // rows, reading x would repeat the whole tensor just for its shape).
+    const rows = e.op('Slice', [e.shape(dy), e.constI64([0]), e.constI64([1])]);
+    const xShape = e.op('Concat', [rows, e.constI64([...image(this.kind, inputShapes)])], { axis: 0 });
     if (this.config.stride >= this.config.kernel) {
       return { gradInputs: [e.op('MaxUnpool', [dy, saved.indices, xShape], this.attrs())], gradParams: {} };
     }
@@ -71,15 +74,15 @@ export class GlobalAveragePool implements Layer {
   forward(e: Emitter, { inputs }: ForwardContext): ForwardResult {
     const x = inputs[0];
     const y = e.op('Flatten', [e.op('GlobalAveragePool', [x])], { axis: 1 });
-    return { output: y, saved: { x } };
+    return { output: y, saved: {} };
   }
 
   // dx[n, c, :, :] = dy[n, c] / (H·W)
-  backward(e: Emitter, { saved, gradOutput: dy, inputShapes, needInputGrads }: BackwardContext): BackwardResult {
+  backward(e: Emitter, { gradOutput: dy, inputShapes, needInputGrads }: BackwardContext): BackwardResult {
     if (!needInputGrads[0]) return { gradInputs: [undefined], gradParams: {} };
     const [c, h, w] = image(this.kind, inputShapes);
     const spread = e.reshape(e.scale(dy, 1 / (h * w)), [-1, c, 1, 1]);
-    return { gradInputs: [e.op('Expand', [spread, e.shape(saved.x)])], gradParams: {} };
+    return { gradInputs: [e.op('Expand', [spread, e.constI64([1, c, h, w])])], gradParams: {} };
   }
 }
 

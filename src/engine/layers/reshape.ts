@@ -9,11 +9,11 @@ export class Flatten implements Layer {
   outputShape(inputShapes: readonly Shape[]): Shape { return [size(single(this.kind, inputShapes))]; }
   params(): ParamSpec[] { return []; }
   forward(e: Emitter, { inputs }: ForwardContext): ForwardResult {
-    return { output: e.op('Flatten', [inputs[0]], { axis: 1 }), saved: { x: inputs[0] } };
+    return { output: e.op('Flatten', [inputs[0]], { axis: 1 }), saved: {} };
   }
-  backward(e: Emitter, { saved, gradOutput, needInputGrads }: BackwardContext): BackwardResult {
+  backward(e: Emitter, { gradOutput, inputShapes, needInputGrads }: BackwardContext): BackwardResult {
     if (!needInputGrads[0]) return { gradInputs: [undefined], gradParams: {} };
-    return { gradInputs: [e.reshape(gradOutput, e.shape(saved.x))], gradParams: {} };
+    return { gradInputs: [e.reshape(gradOutput, [-1, ...single(this.kind, inputShapes)])], gradParams: {} };
   }
 }
 
