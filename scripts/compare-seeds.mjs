@@ -20,10 +20,13 @@ const runs = dirs.map((dir) => {
   return {
     dir, seed: c.settings.seed, sameStart: c.settings.sameStart, ours: c.ours.weighted_log_loss, torch: c.torch.test_weighted_log_loss,
     prevalence: c.torch.prevalence_weighted_log_loss, aucOurs: c.ours.auc.any, aucTorch: c.torch.auc.any, split: c.torch.n,
+    setup: `${c.settings.epochs} epochs, lr ${c.settings.lr ?? 0.001}, ${c.settings.size}²`,
   };
 });
 const splits = new Set(runs.map((r) => `${r.split.train}/${r.split.val}/${r.split.test}`));
 if (splits.size !== 1) throw new Error(`the runs are on different splits (${[...splits].join(', ')}): compare seeds on one --data folder`);
+const setups = new Set(runs.map((r) => r.setup));
+if (setups.size !== 1) throw new Error(`the runs differ in their settings (${[...setups].join('; ')})`);
 const mean = (v) => v.reduce((a, b) => a + b, 0) / v.length;
 const sd = (v) => Math.sqrt(v.reduce((a, b) => a + (b - mean(v)) ** 2, 0) / (v.length - 1));
 const f = (x, d = 4) => x.toFixed(d);
@@ -31,7 +34,7 @@ const diffs = runs.map((r) => r.ours - r.torch);
 const n = runs.length;
 const half = (T975[n - 2] ?? 1.96) * sd(diffs) / Math.sqrt(n);
 const lines = [
-  `split ${[...splits][0]} (train/val/test slices); prevalence-only test loss ${f(runs[0].prevalence)}`,
+  `split ${[...splits][0]} (train/val/test slices), ${[...setups][0]}; prevalence-only test loss ${f(runs[0].prevalence)}`,
   '',
   '| seed | start | ichdetect | PyTorch | ichdetect − PyTorch | AUC any (ours / PyTorch) |',
   '|---|---|---|---|---|---|',

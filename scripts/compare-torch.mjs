@@ -7,7 +7,7 @@
 // to OUT/compare.json.
 //
 // Options: --studies 60 --synth-size 128 (phantom side; 512 is the real size) --size 128 (model
-// input side) --epochs 10 --seed 1 --threads 2 --out .compare --python /usr/bin/python3
+// input side) --epochs 10 --lr 1e-3 (Adam's, both sides) --seed 1 --threads 2 --out .compare --python /usr/bin/python3
 // --data DIR: reuse a phantom folder made earlier (its index and split stay; no synthesis), so that
 // several --seed values train on one split.
 // --same-start (the default): the PyTorch side starts from ichdetect's initial weights for --seed
@@ -38,6 +38,7 @@ const { values: o } = parseArgs({
     'synth-size': { type: 'string', default: '128' },
     size: { type: 'string', default: '128' },
     epochs: { type: 'string', default: '10' },
+    lr: { type: 'string', default: '1e-3' },
     seed: { type: 'string', default: '1' },
     threads: { type: 'string', default: '2' },
     out: { type: 'string', default: join(root, '.compare') },
@@ -152,7 +153,7 @@ async function writeOrder(path) {
       const seen = [];
       for (const b of loader.epoch(epoch)) {
         if (epoch === 0 && firstSteps.length < CHECK_STEPS) {
-          firstSteps.push(await session.step(b.x, b.y, [b.n, cache.channels, cache.size, cache.size], 1e-3));
+          firstSteps.push(await session.step(b.x, b.y, [b.n, cache.channels, cache.size, cache.size], Number(o.lr)));
         }
         seen.push(...b.samples.map((s) => s.fileId));
       }
@@ -225,14 +226,14 @@ const orderPath = join(out, 'order.json');
 rmSync(initPath, { force: true });
 rmSync(orderPath, { force: true });
 if (sameStart) writeInit(initPath);
-const train = runJson(process.execPath, [cli, 'train', '--data', data, '--out', modelDir, '--epochs', o.epochs, '--size', o.size, '--seed', o.seed, '--patience', o.epochs, '--threads', o.threads, '--json']);
+const train = runJson(process.execPath, [cli, 'train', '--data', data, '--out', modelDir, '--epochs', o.epochs, '--lr', o.lr, '--size', o.size, '--seed', o.seed, '--patience', o.epochs, '--threads', o.threads, '--json']);
 const oursEpochSeconds = train.json.epochs.reduce((s, e) => s + e.seconds, 0);
 train.json.epochs.forEach((e) => log(`  epoch ${e.epoch + 1}: train ${fmt(e.trainLoss)}, val ${fmt(e.valLoss)}${e.best ? ' (best)' : ''}, ${fmt(e.seconds, 1)} s`));
 const ours = await evaluateOurs();
 const oursEval = ichEval();
 // The batch order needs the cache, which ich train makes (prepareData) on a fresh phantom folder.
 const oursFirstSteps = sameStart ? await writeOrder(orderPath) : undefined;
-const torch = runJson(o.python, [join(root, 'bench/reference/train_cache_reference.py'), dbPath, '--epochs', o.epochs, '--batch', String(BATCH), '--lr', '1e-3', '--seed', o.seed, '--threads', o.threads,
+const torch = runJson(o.python, [join(root, 'bench/reference/train_cache_reference.py'), dbPath, '--epochs', o.epochs, '--batch', String(BATCH), '--lr', o.lr, '--seed', o.seed, '--threads', o.threads,
   ...(sameStart ? ['--init', initPath, '--order', orderPath] : [])]);
 const t = torch.json;
 const firstSteps = sameStart ? oursFirstSteps.map((ours, i) => ({ step: i + 1, ours, torch: t.first_step_losses[i], diff: ours - t.first_step_losses[i] })) : undefined;
@@ -244,7 +245,7 @@ const rows = [
   ['prevalence-only predictor', t.prevalence_weighted_log_loss, null, null, null],
 ];
 const lines = [
-  `${o.data ? `phantoms: reused ${data}` : `phantoms: ich synth --studies ${o.studies} --seed ${o.seed} --size ${o['synth-size']} → ${synth.json.slices} slices`}; split ${t.n.train}/${t.n.val}/${t.n.test} (train/val/test, patient level); cache ${ours.cache} (model input ${o.size}²); ${o.epochs} epochs, batch 32, Adam lr 1e-3, ${o.threads} threads`,
+  `${o.data ? `phantoms: reused ${data}` : `phantoms: ich synth --studies ${o.studies} --seed ${o.seed} --size ${o['synth-size']} → ${synth.json.slices} slices`}; split ${t.n.train}/${t.n.val}/${t.n.test} (train/val/test, patient level); cache ${ours.cache} (model input ${o.size}²); ${o.epochs} epochs, batch 32, Adam lr ${o.lr}, ${o.threads} threads`,
   '',
   '| | test weighted log loss | best epoch (val) | 10-epoch train + val seconds | wall clock s |'.replace('10-epoch', `${o.epochs}-epoch`),
   '|---|---|---|---|---|',
@@ -255,13 +256,14 @@ const lines = [
   sameStart
     ? `start: shared (PyTorch from ichdetect's initial weights for seed ${o.seed} and its batch order); first-epoch train loss ours ${fmt(train.json.epochs[0].trainLoss, 6)}, PyTorch ${fmt(t.epochs[0].train_loss, 6)}; first steps' loss ours / PyTorch: ${firstSteps.map((s) => `${s.ours.toFixed(6)} / ${s.torch.toFixed(6)}`).join(', ')} (max |diff| ${Math.max(...firstSteps.map((s) => Math.abs(s.diff))).toExponential(1)})`
     : `start: independent (each side's own initial weights and shuffle from seed ${o.seed}); first-epoch train loss ours ${fmt(train.json.epochs[0].trainLoss, 6)}, PyTorch ${fmt(t.epochs[0].train_loss, 6)}`,
+  `per-epoch train loss, ours − PyTorch: ${train.json.epochs.map((e, i) => (e.trainLoss - t.epochs[i].train_loss).toExponential(1)).join(', ')}; val loss: ${train.json.epochs.map((e, i) => (e.valLoss - t.epochs[i].val_loss).toExponential(1)).join(', ')}`,
   `check: prevalence-only loss from ichdetect's side ${fmt(ours.prevalence_weighted_log_loss, 6)}, from Python ${fmt(t.prevalence_weighted_log_loss, 6)}`,
 ];
 if (oursEval) lines.push(`ich eval --json: weighted log loss ${fmt(oursEval.weighted_log_loss)} on ${oursEval.n} slices`);
 lines.push(`total ${fmt((performance.now() - started) / 1000, 0)} s`);
 process.stdout.write(`\n${lines.join('\n')}\n`);
 writeFileSync(join(out, 'compare.json'), JSON.stringify({
-  settings: { studies: Number(o.studies), synthSize: Number(o['synth-size']), size: Number(o.size), epochs: Number(o.epochs), seed: Number(o.seed), threads: Number(o.threads), sameStart },
+  settings: { studies: Number(o.studies), synthSize: Number(o['synth-size']), size: Number(o.size), epochs: Number(o.epochs), lr: Number(o.lr), seed: Number(o.seed), threads: Number(o.threads), sameStart },
   synth: { slices: synth.json.slices, seconds: synth.seconds },
   ours: { ...ours, best_epoch: train.json.bestEpoch + 1, epochs: train.json.epochs, epoch_seconds: oursEpochSeconds, wall_seconds: train.seconds, ich_eval: oursEval },
   torch: { ...t, wall_seconds: torch.seconds },
