@@ -8,4 +8,5 @@ export * from './models/index.js';
 export * from './evaluate/index.js';
 export * from './train/index.js';
 export * from './explain/index.js';
+export * from './queue/index.js';
 export { evaluateModel, modelEvaluationJson, writeEvaluationReport, rocFigureOf, calibrationFigureOf, type EvaluateModelOptions, type ModelEvaluation } from './evaluate/evaluate-model.js';

@@ -5,6 +5,7 @@ import { registerExplain } from './commands/explain.js';
 import { registerIndex } from './commands/index-cmd.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerPredict } from './commands/predict.js';
+import { registerQueue } from './commands/queue.js';
 import { registerPreprocess } from './commands/preprocess.js';
 import { registerSplit } from './commands/split.js';
 import { registerStats } from './commands/stats.js';
@@ -28,6 +29,7 @@ registerCompareOptimizers(program);
 registerEval(program);
 registerPredict(program);
 registerExplain(program);
+registerQueue(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`ich: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -1,0 +1,32 @@
+// `ich worker`: a BullMQ worker that runs ichdetect's jobs from the queue.
+import { type Job, Worker } from 'bullmq';
+import { QUEUE_NAME, redisConnection } from './connection.js';
+import { PREDICT_JOB, type PredictJobData, runPredictJob } from './predict-jobs.js';
+
+export interface WorkerOptions {
+  redis: string;
+  /** Jobs run at once by this process (default 1). */
+  concurrency?: number;
+  /** ORT / decoding threads per job (default 0: decode on the main thread, ORT's default threads). */
+  threads?: number;
+  /** Called when a job completes or fails for good. */
+  onJob?: (job: Job, outcome: 'completed' | 'failed', detail: string) => void;
+}
+
+/** Starts consuming jobs; close() the returned worker to stop (it finishes the jobs it holds). */
+export function startWorker(o: WorkerOptions): Worker {
+  const worker = new Worker(
+    QUEUE_NAME,
+    async (job: Job) => {
+      if (job.name !== PREDICT_JOB) throw new Error(`unknown job '${job.name}'`);
+      const r = await runPredictJob(job.data as PredictJobData, o.threads ?? 0);
+      return { key: r.key, slices: r.slices.length, rejected: r.rejected.length };
+    },
+    { connection: redisConnection(o.redis), concurrency: o.concurrency ?? 1 },
+  );
+  worker.on('completed', (job) => o.onJob?.(job, 'completed', JSON.stringify(job.returnvalue)));
+  worker.on('failed', (job, err) => {
+    if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) o.onJob?.(job, 'failed', err.message);
+  });
+  return worker;
+}
