@@ -9,8 +9,16 @@ export interface WorkerOptions {
   concurrency?: number;
   /** ORT / decoding threads per job (default 0: decode on the main thread, ORT's default threads). */
   threads?: number;
+  /**
+   * How long a job's lock lasts without renewal (ms; default BullMQ's 30 s). A worker that dies
+   * mid-job stops renewing it; after this long another worker's stalled-job check (every lockMs / 2)
+   * puts the job back in the queue.
+   */
+  lockMs?: number;
   /** Called when a job completes or fails for good. */
   onJob?: (job: Job, outcome: 'completed' | 'failed', detail: string) => void;
+  /** Called when this worker's stalled-job check puts back a job whose worker stopped renewing its lock. */
+  onStalled?: (jobId: string) => void;
 }
 
 /** Starts consuming jobs; close() the returned worker to stop (it finishes the jobs it holds). */
@@ -22,9 +30,14 @@ export function startWorker(o: WorkerOptions): Worker {
       const r = await runPredictJob(job.data as PredictJobData, o.threads ?? 0);
       return { key: r.key, slices: r.slices.length, rejected: r.rejected.length };
     },
-    { connection: redisConnection(o.redis), concurrency: o.concurrency ?? 1 },
+    {
+      connection: redisConnection(o.redis),
+      concurrency: o.concurrency ?? 1,
+      ...(o.lockMs ? { lockDuration: o.lockMs, stalledInterval: Math.max(100, Math.floor(o.lockMs / 2)) } : {}),
+    },
   );
   worker.on('completed', (job) => o.onJob?.(job, 'completed', JSON.stringify(job.returnvalue)));
+  worker.on('stalled', (jobId) => o.onStalled?.(jobId));
   worker.on('failed', (job, err) => {
     if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) o.onJob?.(job, 'failed', err.message);
   });

@@ -57,8 +57,13 @@ after(() => {
   tmp.remove();
 });
 
-function startWorker(): ChildProcess {
-  return spawn(process.execPath, [CLI, 'worker', '--redis', url], { stdio: ['ignore', 'ignore', 'pipe'] });
+function startWorker(redisUrl = url, ...flags: string[]): ChildProcess {
+  return spawn(process.execPath, [CLI, 'worker', '--redis', redisUrl, ...flags], { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/** Lines `completed <job id> …` a worker printed so far. */
+function completedIds(log: string[]): string[] {
+  return log.join('').split('\n').filter((x) => x.startsWith('completed ')).map((x) => x.split(' ')[1]!);
 }
 
 describe('queue: ich enqueue predict / worker / jobs / collect', () => {
@@ -82,7 +87,7 @@ describe('queue: ich enqueue predict / worker / jobs / collect', () => {
       await Promise.all(workers.map((w) => new Promise((r) => w.once('exit', r))));
     }
     // Both workers took jobs, and no shard was done twice.
-    const done = logs.map((l) => l.join('').split('\n').filter((x) => x.startsWith('completed ')).map((x) => x.split(' ')[1]));
+    const done = logs.map(completedIds);
     assert.ok(done.every((d) => d.length > 0), `jobs per worker: ${done.map((d) => d.length).join(', ')}`);
     assert.equal(new Set(done.flat()).size, shards);
     assert.equal(done.flat().length, shards);
@@ -97,6 +102,48 @@ describe('queue: ich enqueue predict / worker / jobs / collect', () => {
     assert.equal(r.missing.length, 0);
     assert.equal(r.slices.length + r.rejected.length, files);
     assert.deepEqual(await jobCounts(url), { waiting: 0, active: 0, completed: shards, failed: 0, delayed: 0 });
+  });
+
+  it('a worker killed with SIGKILL mid-run: its job goes back to the queue, every slice ends with one correct result', async () => {
+    const db = `${url}/2`;
+    const images = join(data, 'images');
+    const files = readdirSync(images).length;
+    const out = tmp.file('killed');
+    // One file per job, so that the first worker is almost surely inside a job when it is killed.
+    const enq = runCli(['enqueue', 'predict', '--redis', db, '--model', model, '--out', out, '--shard', '1', images]);
+    assert.equal(enq.status, 0, enq.stderr);
+    const first = startWorker(db, '--lock-ms', '1000');
+    const firstLog: string[] = [];
+    first.stderr!.on('data', (d: Buffer) => firstLog.push(d.toString()));
+    while (completedIds(firstLog).length < 5) await new Promise((r) => setTimeout(r, 20));
+    first.kill('SIGKILL');
+    await new Promise((r) => first.once('exit', r));
+    const killedAfter = completedIds(firstLog).length;
+    assert.ok(killedAfter < files, 'the first worker was killed before the end');
+    const second = startWorker(db, '--lock-ms', '1000');
+    const secondLog: string[] = [];
+    second.stderr!.on('data', (d: Buffer) => secondLog.push(d.toString()));
+    try {
+      const watch = runCli(['jobs', '--redis', db, '--watch', '--json']);
+      assert.equal(watch.status, 0, watch.stderr);
+      assert.deepEqual(JSON.parse(watch.stdout), { waiting: 0, active: 0, completed: files, failed: 0, delayed: 0 });
+    } finally {
+      second.kill('SIGTERM');
+      await new Promise((r) => second.once('exit', r));
+    }
+    // Every job completed exactly once between the two workers; none was lost with the killed one.
+    const all = [...completedIds(firstLog), ...completedIds(secondLog)];
+    const stalled = secondLog.join('').split('\n').filter((x) => x.startsWith('stalled ')).length;
+    console.log(`killed after ${killedAfter} of ${files} jobs; the second worker put back ${stalled} stalled job(s) and completed ${completedIds(secondLog).length}`);
+    assert.equal(new Set(all).size, files);
+    const r = collectPredictions(out);
+    assert.equal(r.missing.length, 0);
+    assert.equal(readdirSync(join(out, 'results')).filter((f) => f.endsWith('.json')).length, files);
+    const collected = runCli(['collect', '--out', out, '--csv', tmp.file('killed.csv')]);
+    assert.equal(collected.status, 0, collected.stderr);
+    const direct = runCli(['predict', '--model', model, images, '--out', tmp.file('killed-direct.csv'), '--threads', '1']);
+    assert.equal(direct.status, 0, direct.stderr);
+    assert.equal(readFileSync(tmp.file('killed.csv'), 'utf8'), readFileSync(tmp.file('killed-direct.csv'), 'utf8'));
   });
 
   it('collect before any result: exit 3, every shard missing; bad URLs and folders are refused', () => {

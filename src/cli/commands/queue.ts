@@ -16,10 +16,12 @@ export function registerQueue(program: Command): void {
     .requiredOption('--redis <url>', REDIS_HELP)
     .option('--concurrency <n>', 'jobs at once in this process', intOption('--concurrency'), 1)
     .option('--threads <n>', 'decoding threads per job (0: main thread)', intOption('--threads', 0), 0)
-    .action(async (f: { redis: string; concurrency: number; threads: number }) => {
+    .option('--lock-ms <ms>', 'job lock duration: a dead worker\'s job is retried this long after it stopped renewing (default 30000)', intOption('--lock-ms', 200))
+    .action(async (f: { redis: string; concurrency: number; threads: number; lockMs?: number }) => {
       const worker = startWorker({
-        redis: f.redis, concurrency: f.concurrency, threads: f.threads,
+        redis: f.redis, concurrency: f.concurrency, threads: f.threads, lockMs: f.lockMs,
         onJob: (job, outcome, detail) => process.stderr.write(`${outcome} ${job.id} ${detail}\n`),
+        onStalled: (id) => process.stderr.write(`stalled ${id}: its worker stopped renewing the lock; back in the queue\n`),
       });
       await worker.waitUntilReady();
       process.stderr.write(`worker ${process.pid} ready (concurrency ${f.concurrency})\n`);
