@@ -9,12 +9,11 @@
  * --worker-threads 0 (decoding threads per worker; 0: the worker's main thread)
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { enqueuePredict, jobCounts } from '../src/queue/index.js';
+import { enqueuePredict, jobCounts, startLocalRedis } from '../src/queue/index.js';
 import { median } from './median.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -37,28 +36,6 @@ function ich(args: string[]): void {
   log(`$ ich ${args.join(' ')}`);
   const r = spawnSync(process.execPath, [cli, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
   if (r.status !== 0) throw new Error(`ich ${args[0]} failed (status ${r.status})`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-  });
-}
-
-async function startRedis(dir: string): Promise<{ url: string; server: ChildProcess }> {
-  const port = await freePort();
-  const server = spawn('/usr/bin/redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
-  for (let i = 0; i < 100; i++) {
-    if (spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).stdout?.trim() === 'PONG') return { url: `redis://127.0.0.1:${port}`, server };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  server.kill('SIGKILL');
-  throw new Error('redis-server did not start (Debian package redis-server)');
 }
 
 /** Starts n workers on the Redis database url and resolves when all are ready. */
@@ -110,10 +87,12 @@ async function main(): Promise<void> {
   data = resolve(data);
   model = resolve(model);
   const images = join(data, 'images');
+  if (!existsSync(images)) throw new Error(`${images}: not found (--data takes a phantom folder from ich synth, with images/)`);
   const files = readdirSync(images).filter((f) => f.endsWith('.dcm')).length;
   const redisDir = join(out, 'redis');
   mkdirSync(redisDir, { recursive: true });
-  const { url, server } = await startRedis(redisDir);
+  const redis = await startLocalRedis(redisDir);
+  const url = redis.url;
   const seconds: Record<1 | 2, number[]> = { 1: [], 2: [] };
   try {
     let db = 0;
@@ -125,11 +104,11 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    server.kill('SIGKILL');
+    redis.stop();
   }
   const rate = (n: 1 | 2) => files / median(seconds[n]);
   process.stdout.write(
-    `queue: ${files} slices (512² phantoms), model input ${model}, shards of ${o.shard} files, ${o.rounds} rounds, medians\n` +
+    `queue: ${files} slices (512² phantoms), model ${model}, shards of ${o.shard} files, ${o.rounds} rounds, medians\n` +
       `1 worker: ${rate(1).toFixed(1)} slices/s; 2 workers: ${rate(2).toFixed(1)} slices/s\n` +
       `queue scaling ratio 2 workers / 1 worker: ${(rate(2) / rate(1)).toFixed(2)}\n`,
   );

@@ -3,7 +3,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { RejectedFile, SlicePrediction } from '../models/predict.js';
-import { type PredictManifest, type ShardResult, manifestPath, resultPath } from './predict-jobs.js';
+import type { PredictManifest, ShardResult } from './predict-jobs.js';
+import { manifestPath, resultPath } from './shards.js';
 
 export interface Collected {
   manifest: PredictManifest;
@@ -19,6 +20,7 @@ export function collectPredictions(outDir: string): Collected {
   const out = resolve(outDir);
   if (!existsSync(manifestPath(out))) throw new Error(`${out}: no manifest.json (not the --out folder of ich enqueue predict)`);
   const manifest = JSON.parse(readFileSync(manifestPath(out), 'utf8')) as PredictManifest;
+  if (manifest.kind !== 'predict') throw new Error(`${out}: a ${manifest.kind} run; ich collect merges predict runs`);
   const slices: SlicePrediction[] = [];
   const rejected: RejectedFile[] = [...manifest.rejected];
   const missing: Collected['missing'] = [];

@@ -2,6 +2,7 @@
 import { type Job, Worker } from 'bullmq';
 import { QUEUE_NAME, redisConnection } from './connection.js';
 import { PREDICT_JOB, type PredictJobData, runPredictJob } from './predict-jobs.js';
+import { PREPROCESS_JOB, type PreprocessJobData, runPreprocessJob } from './preprocess-jobs.js';
 
 export interface WorkerOptions {
   redis: string;
@@ -26,9 +27,15 @@ export function startWorker(o: WorkerOptions): Worker {
   const worker = new Worker(
     QUEUE_NAME,
     async (job: Job) => {
-      if (job.name !== PREDICT_JOB) throw new Error(`unknown job '${job.name}'`);
-      const r = await runPredictJob(job.data as PredictJobData, o.threads ?? 0);
-      return { key: r.key, slices: r.slices.length, rejected: r.rejected.length };
+      if (job.name === PREDICT_JOB) {
+        const r = await runPredictJob(job.data as PredictJobData, o.threads ?? 0);
+        return { key: r.key, slices: r.slices.length, rejected: r.rejected.length };
+      }
+      if (job.name === PREPROCESS_JOB) {
+        const r = await runPreprocessJob(job.data as PreprocessJobData);
+        return { key: r.key, tensors: r.records.filter((x) => x.ok).length, rejected: r.records.filter((x) => !x.ok).length };
+      }
+      throw new Error(`unknown job '${job.name}'`);
     },
     {
       connection: redisConnection(o.redis),

@@ -1,50 +1,29 @@
 // Prediction over BullMQ on a real Redis (Debian redis-server, loopback, a temp folder): two worker
 // processes, then `ich collect` must equal `ich predict --out` byte for byte.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { synthesize } from '../../src/data/phantom/synth.js';
-import { collectPredictions, jobCounts, redisConnection } from '../../src/queue/index.js';
+import { cacheInfo } from '../../src/data/cache.js';
+import { openIndexDb } from '../../src/data/db.js';
+import { TensorReader } from '../../src/data/tensor-reader.js';
+import { tensorSpec } from '../../src/preprocess/tensor.js';
+import { type LocalRedis, type PreprocessManifest, type PreprocessShardResult, collectPredictions, jobCounts, redisConnection, startLocalRedis } from '../../src/queue/index.js';
 import { runCli } from '../helpers/hu.js';
 import { CLI, TempDir } from '../helpers/paths.js';
 
-const REDIS_SERVER = '/usr/bin/redis-server';
 let tmp: TempDir;
-let redis: ChildProcess | undefined;
+let redis: LocalRedis | undefined;
 let url: string;
 let data: string;
 let model: string;
 
-/** A free loopback port. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForRedis(port: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const r = spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' });
-    if (r.stdout?.trim() === 'PONG') return;
-    await new Promise((res) => setTimeout(res, 100));
-  }
-  throw new Error(`redis-server on ${port} did not answer`);
-}
-
 before(async () => {
   tmp = new TempDir('ichdetect-queue-');
-  const port = await freePort();
-  redis = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmp.path], { stdio: 'ignore' });
-  await waitForRedis(port);
-  url = `redis://127.0.0.1:${port}`;
+  redis = await startLocalRedis(tmp.path);
+  url = redis.url;
   data = tmp.file('data');
   model = tmp.file('model');
   await synthesize({ out: data, studies: 4, seed: 8, size: 64, positiveShare: 0.5, corrupt: 0, threads: 1 });
@@ -53,7 +32,7 @@ before(async () => {
 });
 
 after(() => {
-  redis?.kill('SIGKILL');
+  redis?.stop();
   tmp.remove();
 });
 
@@ -74,7 +53,7 @@ describe('queue: ich enqueue predict / worker / jobs / collect', () => {
     const enq = runCli(['enqueue', 'predict', '--redis', url, '--model', model, '--out', out, '--shard', '7', images]);
     assert.equal(enq.status, 0, enq.stderr);
     const shards = Math.ceil(files / 7);
-    assert.match(enq.stdout, new RegExp(`enqueued ${shards} jobs for ${files} files`));
+    assert.match(enq.stdout, new RegExp(`enqueued ${shards} predict jobs for ${files} files`));
     const workers = [startWorker(), startWorker()];
     const logs = workers.map(() => [] as string[]);
     workers.forEach((w, i) => w.stderr!.on('data', (d: Buffer) => logs[i]!.push(d.toString())));
@@ -144,6 +123,54 @@ describe('queue: ich enqueue predict / worker / jobs / collect', () => {
     const direct = runCli(['predict', '--model', model, images, '--out', tmp.file('killed-direct.csv'), '--threads', '1']);
     assert.equal(direct.status, 0, direct.stderr);
     assert.equal(readFileSync(tmp.file('killed.csv'), 'utf8'), readFileSync(tmp.file('killed-direct.csv'), 'utf8'));
+  });
+
+  it('preprocess jobs: every tensor equals the one ich preprocess caches for the same file', async () => {
+    const db = `${url}/3`;
+    const images = join(data, 'images');
+    const out = tmp.file('pre');
+    const enq = runCli(['enqueue', 'preprocess', '--redis', db, '--out', out, '--size', '32', '--shard', '40', images]);
+    assert.equal(enq.status, 0, enq.stderr);
+    const worker = startWorker(db);
+    try {
+      const watch = runCli(['jobs', '--redis', db, '--watch', '--json']);
+      assert.equal(watch.status, 0, watch.stderr);
+      assert.equal(JSON.parse(watch.stdout).failed, 0);
+    } finally {
+      worker.kill('SIGTERM');
+      await new Promise((r) => worker.once('exit', r));
+    }
+    const pre = runCli(['preprocess', data, '--db', tmp.file('index.db'), '--size', '32']);
+    assert.equal(pre.status, 0, pre.stderr);
+    const index = openIndexDb(tmp.file('index.db'));
+    const info = cacheInfo(index, tensorSpec(32));
+    const reader = new TensorReader(index, info);
+    const fileId = index.prepare('SELECT id FROM files WHERE path = ?');
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as PreprocessManifest;
+    let compared = 0;
+    try {
+      for (const shard of manifest.shards) {
+        const result = JSON.parse(readFileSync(join(out, 'results', `${shard.key}.json`), 'utf8')) as PreprocessShardResult;
+        const tensors = readFileSync(join(out, 'results', `${shard.key}.u8`));
+        assert.deepEqual(result.records.map((r) => r.path), shard.files);
+        let slot = 0;
+        for (const r of result.records) {
+          if (!r.ok) continue;
+          const id = (fileId.get(r.path) as { id: number } | undefined)?.id;
+          assert.ok(id !== undefined, `${r.path} is in the index`);
+          const cached = reader.read(id)!;
+          assert.ok(cached, `${r.path} is cached`);
+          assert.ok(Buffer.from(cached).equals(tensors.subarray(slot * info.recordBytes, (slot + 1) * info.recordBytes)), `${r.path}: tensor differs from the cache`);
+          slot++;
+          compared++;
+        }
+        assert.equal(tensors.length, slot * info.recordBytes);
+      }
+    } finally {
+      reader.close();
+      index.close();
+    }
+    assert.equal(compared, readdirSync(images).length);
   });
 
   it('collect before any result: exit 3, every shard missing; bad URLs and folders are refused', () => {

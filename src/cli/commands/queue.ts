@@ -2,11 +2,17 @@ import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { LABELS } from '../../data/labels.js';
 import { formatSubmission } from '../../models/predict.js';
-import { DEFAULT_SHARD, collectPredictions, enqueuePredict, jobCounts, startWorker } from '../../queue/index.js';
+import { DEFAULT_WINDOWS } from '../../preprocess/window.js';
+import { DEFAULT_SIZE } from '../../preprocess/tensor.js';
+import { DEFAULT_SHARD, type RunManifest, collectPredictions, enqueuePredict, enqueuePreprocess, jobCounts, startWorker } from '../../queue/index.js';
 import { intOption } from '../options.js';
 import { progressBar } from '../progress.js';
 
 const REDIS_HELP = 'Redis URL, e.g. redis://127.0.0.1:6379';
+
+function enqueuedLine(m: RunManifest, out: string): string {
+  return `enqueued ${m.shards.length} ${m.kind} job${m.shards.length === 1 ? '' : 's'} for ${m.files.length} files (${m.rejected.length} inputs rejected) → ${out}\n`;
+}
 
 /** `ich worker`, `ich enqueue predict`, `ich jobs`, `ich collect`: prediction spread over BullMQ workers. */
 export function registerQueue(program: Command): void {
@@ -43,7 +49,21 @@ export function registerQueue(program: Command): void {
     .argument('<input...>', 'DICOM files or folders (scanned recursively)')
     .action(async (inputs: string[], f: { redis: string; model: string; out: string; shard: number }) => {
       const m = await enqueuePredict({ redis: f.redis, model: f.model, out: f.out, inputs, shard: f.shard });
-      process.stdout.write(`enqueued ${m.shards.length} job${m.shards.length === 1 ? '' : 's'} for ${m.files.length} files (${m.rejected.length} inputs rejected) → ${f.out}\n`);
+      process.stdout.write(enqueuedLine(m, f.out));
+    });
+
+  enqueue
+    .command('preprocess')
+    .description('one preprocess job per shard of files: OUT/results/<content hash>.u8 (uint8 C×N×N records) and .json (per file: identifiers or rejection)')
+    .requiredOption('--redis <url>', REDIS_HELP)
+    .requiredOption('--out <dir>', 'output folder shared by the workers')
+    .option('--size <n>', 'tensor side N', intOption('--size', 16), DEFAULT_SIZE)
+    .option('--windows <list>', 'windows: presets brain, subdural, soft, bone or CENTER/WIDTH', DEFAULT_WINDOWS)
+    .option('--shard <n>', 'files per job', intOption('--shard'), DEFAULT_SHARD)
+    .argument('<input...>', 'DICOM files or folders (scanned recursively)')
+    .action(async (inputs: string[], f: { redis: string; out: string; size: number; windows: string; shard: number }) => {
+      const m = await enqueuePreprocess({ redis: f.redis, out: f.out, inputs, shard: f.shard, size: f.size, windows: f.windows });
+      process.stdout.write(enqueuedLine(m, f.out));
     });
 
   program
