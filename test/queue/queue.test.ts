@@ -170,6 +170,12 @@ describe('queue: ich enqueue predict / worker / jobs / collect', () => {
       index.close();
     }
     assert.equal(compared, readdirSync(images).length);
+    const report = runCli(['collect', '--out', out]);
+    assert.equal(report.status, 0, report.stderr);
+    assert.match(report.stderr, new RegExp(`^${compared} tensors in .*, 0 rejected, 0 of ${manifest.shards.length} shards without a result; ${compared} of ${compared} inputs accounted for`));
+    const csv = runCli(['collect', '--out', out, '--csv', tmp.file('no.csv')]);
+    assert.notEqual(csv.status, 0);
+    assert.match(csv.stderr, /a preprocess run has no submission CSV/);
   });
 
   it('a job that keeps failing is retried with backoff, then counted as failed with its reason', async () => {

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { LABELS } from '../../data/labels.js';
-import { formatSubmission } from '../../models/predict.js';
+import { type RejectedFile, formatSubmission } from '../../models/predict.js';
 import { DEFAULT_WINDOWS } from '../../preprocess/window.js';
 import { DEFAULT_SIZE } from '../../preprocess/tensor.js';
-import { DEFAULT_SHARD, type RunManifest, collectPredictions, enqueuePredict, enqueuePreprocess, jobCounts, startWorker } from '../../queue/index.js';
+import { DEFAULT_SHARD, type RunManifest, collectPredictions, collectTensors, enqueuePredict, enqueuePreprocess, jobCounts, readManifest, startWorker } from '../../queue/index.js';
 import { intOption } from '../options.js';
 import { progressBar } from '../progress.js';
 
@@ -90,20 +90,29 @@ export function registerQueue(program: Command): void {
 
   program
     .command('collect')
-    .description('merge the results of an enqueued predict run into one RSNA submission CSV (as ich predict --out writes it)')
+    .description('account for every input of an enqueued run; a predict run\'s results merged into one RSNA submission CSV (as ich predict --out writes it)')
     .requiredOption('--out <dir>', 'the --out folder of ich enqueue predict')
     .option('--csv <file>', 'write the submission here (default: stdout)')
     .action((f: { out: string; csv?: string }) => {
-      const r = collectPredictions(f.out);
-      const submission = formatSubmission(r.slices);
-      if (f.csv) writeFileSync(f.csv, submission);
-      else process.stdout.write(submission);
-      const accounted = r.slices.length + r.rejected.length + r.missing.reduce((a, s) => a + s.files.length, 0);
+      const manifest = readManifest(f.out);
+      const inputs = manifest.files.length + manifest.rejected.length;
+      const missingFiles = (missing: readonly { files: string[] }[]) => missing.reduce((a, m) => a + m.files.length, 0);
+      let report: { done: string; rejected: RejectedFile[]; missing: number; accounted: number };
+      if (manifest.kind === 'preprocess') {
+        if (f.csv) throw new Error(`${f.out}: a preprocess run has no submission CSV (--csv is for predict runs)`);
+        const r = collectTensors(f.out);
+        report = { done: `${r.tensors} tensors in ${f.out}/results/*.u8`, rejected: r.rejected, missing: r.missing.length, accounted: r.tensors + r.rejected.length + missingFiles(r.missing) };
+      } else {
+        const r = collectPredictions(f.out);
+        const submission = formatSubmission(r.slices);
+        if (f.csv) writeFileSync(f.csv, submission);
+        else process.stdout.write(submission);
+        report = { done: `${r.slices.length} slices (${r.slices.length * LABELS.length} rows)`, rejected: r.rejected, missing: r.missing.length, accounted: r.slices.length + r.rejected.length + missingFiles(r.missing) };
+      }
       process.stderr.write(
-        `${r.slices.length} slices (${r.slices.length * LABELS.length} rows), ${r.rejected.length} rejected, ${r.missing.length} of ${r.manifest.shards.length} shards without a result; ` +
-          `${accounted} of ${r.manifest.files.length + r.manifest.rejected.length} inputs accounted for\n`,
+        `${report.done}, ${report.rejected.length} rejected, ${report.missing} of ${manifest.shards.length} shards without a result; ${report.accounted} of ${inputs} inputs accounted for\n`,
       );
-      for (const x of r.rejected) process.stderr.write(`rejected ${x.path}: ${x.code}: ${x.reason}\n`);
-      if (r.missing.length > 0) process.exitCode = 3;
+      for (const x of report.rejected) process.stderr.write(`rejected ${x.path}: ${x.code}: ${x.reason}\n`);
+      if (report.missing > 0) process.exitCode = 3;
     });
 }
