@@ -94,8 +94,7 @@ export function compileInputGradient(original: Model, weights: Weights, options:
   bakeWeights(e, modelParams(model), weights);
   const fwd = emitForward(e, model, NAMES.input, (name) => name, { training: false, differentiate: true });
   const probs = e.op('Sigmoid', [fwd.output], {}, NAMES.probabilities);
-  const rows = (v: string) => e.op('Slice', [e.shape(v), e.constI64([0]), e.constI64([1])]);
-  const repeat = e.scoped('repeat', () => e.op('Div', [rows(NAMES.seed), rows(NAMES.input)]));
+  const repeat = e.scoped('repeat', () => e.op('Div', [e.rows(NAMES.seed), e.rows(NAMES.input)]));
   const gradOut = options.target === 'probabilities' ? e.mul(NAMES.seed, repeatRows(e, e.mul(probs, e.sub(e.constF(1), probs)), repeat)) : NAMES.seed;
   const bwd = emitBackward(e, model, fwd, gradOut, (name) => name, { inputGrad: true, paramGrads: false, repeat });
   if (!bwd.gradInput) throw new Error('the model output does not depend on its input');

@@ -114,6 +114,10 @@ export class Emitter {
   }
   transpose(x: string, perm: readonly number[]): string { return this.op('Transpose', [x], { perm }); }
   shape(x: string): string { return this.op('Shape', [x]); }
+  /** x's first dimension (its rows) as an int64 [1] value. */
+  rows(x: string): string { return this.op('Slice', [this.shape(x), this.constI64([0]), this.constI64([1])]); }
+  /** x's dimensions after the first, as an int64 [rank − 1] value. */
+  rowShape(x: string): string { return this.op('Slice', [this.shape(x), this.constI64([1]), this.constI64([Number.MAX_SAFE_INTEGER])]); }
   /** ReduceSum over `axes` (opset 13+: axes is an input). */
   reduceSum(x: string, axes: readonly number[], keepdims = false): string {
     return this.op('ReduceSum', [x, this.constI64(axes)], { keepdims: keepdims ? 1 : 0 });

@@ -6,15 +6,6 @@ import type { Emitter } from './emitter.js';
 import type { Saved } from './layers/layer.js';
 import { int64Tensor } from './onnx.js';
 
-/** [1] int64 values of a row count: a value's first dimension and everything after it. */
-function splitShape(e: Emitter, v: string): { rows: string; rest: string } {
-  const s = e.shape(v);
-  return {
-    rows: e.op('Slice', [s, e.constI64([0]), e.constI64([1])]),
-    rest: e.op('Slice', [s, e.constI64([1]), e.constI64([Number.MAX_SAFE_INTEGER])]),
-  };
-}
-
 /** int64 ones, one per dimension after the first: broadcasts a [rows] vector over a value's rows. */
 function onesAfterRows(e: Emitter, rest: string): string {
   return e.op('ConstantOfShape', [e.shape(rest)], { value: int64Tensor('value', [1], [1]) });
@@ -25,7 +16,8 @@ function onesAfterRows(e: Emitter, rest: string): string {
  * whole rows; a broadcasting Expand is several times slower in ONNX Runtime.)
  */
 export function repeatRows(e: Emitter, v: string, repeat: string): string {
-  const { rows, rest } = splitShape(e, v);
+  const rows = e.rows(v);
+  const rest = e.rowShape(v);
   const tiled = e.op('Tile', [e.op('Unsqueeze', [v, e.constI64([1])]), e.op('Concat', [e.constI64([1]), repeat, onesAfterRows(e, rest)], { axis: 0 })]);
   return e.op('Reshape', [tiled, e.op('Concat', [e.op('Mul', [rows, repeat]), rest], { axis: 0 })]);
 }
@@ -36,8 +28,9 @@ export function repeatRows(e: Emitter, v: string, repeat: string): string {
  * its own row of the repeated `indexed`: index + (b·L + l − b)·(elements per row).
  */
 export function repeatFlatIndices(e: Emitter, indices: string, indexed: string, repeat: string): string {
-  const { rows, rest } = splitShape(e, indices);
-  const perRow = e.op('ReduceProd', [e.op('Slice', [e.shape(indexed), e.constI64([1]), e.constI64([Number.MAX_SAFE_INTEGER])])], { keepdims: 1 });
+  const rows = e.rows(indices);
+  const rest = e.rowShape(indices);
+  const perRow = e.op('ReduceProd', [e.rowShape(indexed)], { keepdims: 1 });
   const scalar = (x: string) => e.op('Squeeze', [x, e.constI64([0])]);
   const total = e.op('Mul', [rows, repeat]);
   const newRow = e.op('Range', [e.constI64(0), scalar(total), e.constI64(1)]);

@@ -46,8 +46,7 @@ export class MaxPool2d implements Layer {
     if (!needInputGrads[0]) return { gradInputs: [undefined], gradParams: {} };
     // The input's shape from dy's rows and the static per-sample shape (not Shape(x): with repeated
     // rows, reading x would repeat the whole tensor just for its shape).
-    const rows = e.op('Slice', [e.shape(dy), e.constI64([0]), e.constI64([1])]);
-    const xShape = e.op('Concat', [rows, e.constI64([...image(this.kind, inputShapes)])], { axis: 0 });
+    const xShape = e.op('Concat', [e.rows(dy), e.constI64([...image(this.kind, inputShapes)])], { axis: 0 });
     if (this.config.stride >= this.config.kernel) {
       return { gradInputs: [e.op('MaxUnpool', [dy, saved.indices, xShape], this.attrs())], gradParams: {} };
     }
