@@ -43,7 +43,7 @@ import { seededRandom, shuffleInPlace } from '../src/data/random.js';
 import { openSession, runSession } from '../src/engine/session.js';
 import { checkMethod, explainFiles, type FileExplanation } from '../src/explain/explain-files.js';
 import type { MaskerKind } from '../src/explain/masker.js';
-import { EXPLAIN_OUTPUTS, type ExplainOutput } from '../src/explain/types.js';
+import { checkOutput } from '../src/explain/types.js';
 import type { ExplainMethod } from '../src/explain/types.js';
 import { drawAxes, strokeSeries, clipTo, REFERENCE_DASH } from '../src/figures/axes.js';
 import { createFigure, drawText, panelTitle, toPng, writePng, PANEL_TITLE_HEIGHT } from '../src/figures/canvas.js';
@@ -95,8 +95,7 @@ if (!(deletionMax > 0 && deletionMax <= 1)) throw new Error(`--deletion-max ${o[
 const methods = o.methods!.split(',').map((m) => checkMethod(m.trim()));
 const masker = o.masker as MaskerKind;
 if (masker !== 'blur' && masker !== 'inpaint') throw new Error(`--masker ${masker}: expected blur or inpaint`);
-const output = o.output as ExplainOutput;
-if (!EXPLAIN_OUTPUTS.includes(output)) throw new Error(`--output ${output}: expected ${EXPLAIN_OUTPUTS.join(' or ')}`);
+const output = checkOutput(o.output, '--output');
 const DILATE = 2;
 const METHOD_COLORS: Record<ExplainMethod, string> = { gradient: '#0072b2', partition: '#d55e00' };
 const RANDOM_COLOR = '#80868b';

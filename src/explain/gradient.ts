@@ -7,7 +7,7 @@
 // graph. Σ_i φ_i = f(x) − E_b f(b) holds in expectation; the estimate's error shrinks with samples.
 import { compileInference, compileInputGradient, NAMES, openSession, ort, outputShape, runSession } from '../engine/index.js';
 import { seededRandom, shuffleInPlace } from '../data/random.js';
-import type { ExplainModel, Explainer, ExplainerOptions, Explanation } from './types.js';
+import { type ExplainModel, type Explainer, type ExplainerOptions, type Explanation, checkOutput } from './types.js';
 
 /**
  * How the points are drawn. 'stratified' (default): the background is cycled through in seeded
@@ -103,12 +103,11 @@ export class GradientExplainer implements Explainer {
     const o = {
       samples: checkPositiveInteger('samples', opts.samples ?? GRADIENT_DEFAULTS.samples),
       batch: checkPositiveInteger('batch', opts.batch ?? GRADIENT_DEFAULTS.batch),
-      output: opts.output ?? GRADIENT_DEFAULTS.output,
+      output: checkOutput(opts.output ?? GRADIENT_DEFAULTS.output, 'gradient explainer'),
       sampling: opts.sampling ?? GRADIENT_DEFAULTS.sampling,
       seed: opts.seed ?? 0,
       labels: opts.labels,
     };
-    if (o.output !== 'probability' && o.output !== 'logit') throw new Error(`gradient explainer: output '${String(o.output)}': expected probability or logit`);
     if (o.sampling !== 'stratified' && o.sampling !== 'iid') throw new Error(`gradient explainer: sampling '${String(o.sampling)}': expected stratified or iid`);
     if (o.labels) checkLabels(o.labels, k);
     const logit = o.output === 'logit';

@@ -23,7 +23,7 @@ import { performance } from 'node:perf_hooks';
 import { seededRandom } from '../data/random.js';
 import { NAMES, compileInference, openSession, ort, runSession } from '../engine/index.js';
 import { type ImageShape, ImageMasker, type MaskerKind, type MaskerOptions, type PartitionTree, fillRect, partitionTree } from './masker.js';
-import type { ExplainModel, ExplainOutput, Explainer, ExplainerOptions, Explanation } from './types.js';
+import { type ExplainModel, type ExplainOutput, type Explainer, type ExplainerOptions, type Explanation, checkOutput } from './types.js';
 
 export interface PartitionOptions extends MaskerOptions {
   /** Model evaluations per input, f(x) and f(fully masked) included (shap's max_evals); default 500. */
@@ -301,20 +301,14 @@ export class PartitionExplainer implements Explainer {
   }
 
   /**
-   * Opens an ORT session on m.onnx (input N×C×H×W → `probabilities`, and `logits` if the graph has it).
-   * output 'logit' reads `logits`; when m.onnx lacks them, the inference graph is compiled again from
-   * the layer graph with `logits` (logit(p) of float32 probabilities would be infinite where the
-   * sigmoid rounds to 0 or 1).
+   * Opens an ORT session on m.onnx (input N×C×H×W → `probabilities`). output 'logit' compiles the
+   * inference graph with `logits` from the layer graph, as the gradient explainer does (logit(p) of
+   * float32 probabilities would be infinite where the sigmoid rounds to 0 or 1).
    */
   static async open(m: ExplainModel, opts: ExplainerOptions & PartitionOptions = {}): Promise<PartitionExplainer> {
-    const output = opts.output ?? PARTITION_DEFAULTS.output;
-    if (output !== 'logit' && output !== 'probability') throw new Error(`partition: output must be probability or logit, got '${String(output)}'`);
-    let session = await openSession(m.onnx, { threads: opts.threads });
+    const output = checkOutput(opts.output ?? PARTITION_DEFAULTS.output, 'partition');
+    const session = await openSession(output === 'logit' ? compileInference(m.model, m.weights, { logits: true }) : m.onnx, { threads: opts.threads });
     try {
-      if (output === 'logit' && !session.outputNames.includes(NAMES.logits)) {
-        await session.release();
-        session = await openSession(compileInference(m.model, m.weights, { logits: true }), { threads: opts.threads });
-      }
       const inputName = session.inputNames.includes(NAMES.input) ? NAMES.input : session.inputNames[0];
       const probs = session.outputNames.includes(NAMES.probabilities) ? NAMES.probabilities : session.outputNames[0];
       return new PartitionExplainer(session, m.inputShape, inputName, output === 'logit' ? NAMES.logits : probs, opts);

@@ -20,6 +20,12 @@ export type ExplainMethod = 'gradient' | 'partition';
 export type ExplainOutput = 'probability' | 'logit';
 export const EXPLAIN_OUTPUTS: readonly ExplainOutput[] = ['probability', 'logit'];
 
+/** `value` as an ExplainOutput; throws naming `who` (the explainer or flag) otherwise. */
+export function checkOutput(value: unknown, who: string): ExplainOutput {
+  if (!EXPLAIN_OUTPUTS.includes(value as ExplainOutput)) throw new Error(`${who}: output '${String(value)}': expected ${EXPLAIN_OUTPUTS.join(' or ')}`);
+  return value as ExplainOutput;
+}
+
 /** One label's attribution map for one input. */
 export interface Explanation {
   /** Label index in LABELS order. */
