@@ -1,4 +1,6 @@
-import { InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
+import { DEFAULT_SIZE } from '../preprocess/tensor.js';
+import { DEFAULT_WINDOWS } from '../preprocess/window.js';
 
 export { defaultDbPath } from '../data/db.js';
 
@@ -19,3 +21,10 @@ export function fractionOption(name: string): (value: string) => number {
 }
 
 export const pct = (v: number | undefined) => (v === undefined ? '-' : `${(100 * v).toFixed(1)}%`);
+
+/** `--size` and `--windows`: the tensor settings of `ich preprocess` and `ich enqueue preprocess`. */
+export function tensorOptions(command: Command): Command {
+  return command
+    .option('--size <n>', 'tensor side N', intOption('--size', 16), DEFAULT_SIZE)
+    .option('--windows <list>', 'windows: presets brain, subdural, soft, bone or CENTER/WIDTH', DEFAULT_WINDOWS);
+}

@@ -2,19 +2,14 @@ import type { Command } from 'commander';
 import { preprocessIndex } from '../../data/cache.js';
 import { openIndexDb } from '../../data/db.js';
 import type { Part } from '../../data/split.js';
-import { DEFAULT_SIZE, tensorSpec } from '../../preprocess/tensor.js';
-import { DEFAULT_WINDOWS } from '../../preprocess/window.js';
-import { defaultDbPath, intOption } from '../options.js';
+import { tensorSpec } from '../../preprocess/tensor.js';
+import { defaultDbPath, intOption, tensorOptions } from '../options.js';
 import { progressBar } from '../progress.js';
 
 export function registerPreprocess(program: Command): void {
-  program
-    .command('preprocess')
-    .description('write the windowed N×N tensors of an indexed folder into a resumable uint8 cache')
+  tensorOptions(program.command('preprocess').description('write the windowed N×N tensors of an indexed folder into a resumable uint8 cache'))
     .argument('<dir>', 'indexed folder (see ich index)')
     .option('--db <file>', 'index database (default DIR/.ich/index.db)')
-    .option('--size <n>', 'tensor side N', intOption('--size', 16), DEFAULT_SIZE)
-    .option('--windows <list>', 'windows: presets brain, subdural, soft, bone or CENTER/WIDTH', DEFAULT_WINDOWS)
     .option('--part <part>', 'only this split part: train, val or test')
     .option('--cache <dir>', 'cache folder (default beside the index)')
     .option('--threads <n>', 'worker threads (default: one per core)', intOption('--threads'))

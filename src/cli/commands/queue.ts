@@ -2,10 +2,8 @@ import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { LABELS } from '../../data/labels.js';
 import { type RejectedFile, formatSubmission } from '../../models/predict.js';
-import { DEFAULT_WINDOWS } from '../../preprocess/window.js';
-import { DEFAULT_SIZE } from '../../preprocess/tensor.js';
 import { DEFAULT_SHARD, type RunManifest, collectPredictions, collectTensors, enqueuePredict, enqueuePreprocess, jobCounts, readManifest, startWorker } from '../../queue/index.js';
-import { intOption } from '../options.js';
+import { intOption, tensorOptions } from '../options.js';
 import { progressBar } from '../progress.js';
 
 const REDIS_HELP = 'Redis URL, e.g. redis://127.0.0.1:6379';
@@ -52,13 +50,13 @@ export function registerQueue(program: Command): void {
       process.stdout.write(enqueuedLine(m, f.out));
     });
 
-  enqueue
-    .command('preprocess')
-    .description('one preprocess job per shard of files: OUT/results/<content hash>.u8 (uint8 C×N×N records) and .json (per file: identifiers or rejection)')
+  tensorOptions(
+    enqueue
+      .command('preprocess')
+      .description('one preprocess job per shard of files: OUT/results/<content hash>.u8 (uint8 C×N×N records) and .json (per file: identifiers or rejection)'),
+  )
     .requiredOption('--redis <url>', REDIS_HELP)
     .requiredOption('--out <dir>', 'output folder shared by the workers')
-    .option('--size <n>', 'tensor side N', intOption('--size', 16), DEFAULT_SIZE)
-    .option('--windows <list>', 'windows: presets brain, subdural, soft, bone or CENTER/WIDTH', DEFAULT_WINDOWS)
     .option('--shard <n>', 'files per job', intOption('--shard'), DEFAULT_SHARD)
     .argument('<input...>', 'DICOM files or folders (scanned recursively)')
     .action(async (inputs: string[], f: { redis: string; out: string; size: number; windows: string; shard: number }) => {
