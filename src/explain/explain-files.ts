@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { LABELS, type Label } from '../data/labels.js';
 import decodeForPrediction from '../data/workers/predict-worker.js';
 import { type ModelCard, loadModelFolder } from '../models/folder.js';
-import { type RejectedFile, expandInputs } from '../models/predict.js';
+import { type RejectedFile, expandInputs, isFirstOfSop } from '../models/predict.js';
 import { readBackground } from './background.js';
 import { GradientExplainer } from './gradient.js';
 import type { MaskerKind } from './masker.js';
@@ -160,10 +160,7 @@ export async function explainFiles(modelDir: string, inputs: readonly string[], 
       const r = decoded.records[0]!;
       if (!r.ok) {
         rejected.push({ path: r.path, code: r.code, reason: r.reason });
-      } else if (firstPath.has(r.sop)) {
-        rejected.push({ path: r.path, code: 'duplicate', reason: `same SOPInstanceUID ${r.sop} as ${firstPath.get(r.sop)}` });
-      } else {
-        firstPath.set(r.sop, r.path);
+      } else if (isFirstOfSop(firstPath, r, rejected)) {
         const t0 = performance.now();
         const explanations = await explainer!.explain(decoded.tensors, labels);
         const file: FileExplanation = { path: r.path, sop: r.sop, study: r.study, series: r.series, patient: r.patient, input: decoded.tensors, explanations, seconds: (performance.now() - t0) / 1000 };

@@ -171,19 +171,24 @@ export async function predictFiles(modelDir: string, inputs: readonly string[], 
   const rejected: RejectedFile[] = [...input.rejected];
   const firstPath = new Map<string, string>();
   for (const o of outcomes) {
-    if (!('probs' in o)) {
-      rejected.push(o);
-      continue;
-    }
-    const first = firstPath.get(o.sop);
-    if (first !== undefined) {
-      rejected.push({ path: o.path, code: 'duplicate', reason: `same SOPInstanceUID ${o.sop} as ${first}` });
-      continue;
-    }
-    firstPath.set(o.sop, o.path);
-    slices.push(o);
+    if (!('probs' in o)) rejected.push(o);
+    else if (isFirstOfSop(firstPath, o, rejected)) slices.push(o);
   }
   return { model, card, slices, rejected, skipped: input.skipped, studies: summarizeStudies(slices), studyAggregation: 'max-over-slices', seconds: (performance.now() - started) / 1000 };
+}
+
+/**
+ * The first file of each SOPInstanceUID is kept (true, remembered in `firstPath`); a later one is
+ * rejected as a `duplicate` naming the first (false).
+ */
+export function isFirstOfSop(firstPath: Map<string, string>, file: { path: string; sop: string }, rejected: RejectedFile[]): boolean {
+  const first = firstPath.get(file.sop);
+  if (first !== undefined) {
+    rejected.push({ path: file.path, code: 'duplicate', reason: `same SOPInstanceUID ${file.sop} as ${first}` });
+    return false;
+  }
+  firstPath.set(file.sop, file.path);
+  return true;
 }
 
 /** Per-study summary: slice and series counts, each label's maximum over the slices, and the top slice on `any`; highest `any` first. */

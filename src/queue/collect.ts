@@ -3,10 +3,10 @@
 // input (tensors written, files rejected, shards still missing).
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { RejectedFile, SlicePrediction } from '../models/predict.js';
+import { type RejectedFile, type SlicePrediction, isFirstOfSop } from '../models/predict.js';
 import type { PredictManifest, ShardResult } from './predict-jobs.js';
 import type { PreprocessManifest, PreprocessShardResult } from './preprocess-jobs.js';
-import { type RunManifest, manifestPath, resultPath } from './shards.js';
+import { type RunManifest, type Shard, manifestPath, resultPath } from './shards.js';
 
 export interface Collected {
   manifest: PredictManifest;
@@ -14,7 +14,7 @@ export interface Collected {
   slices: SlicePrediction[];
   rejected: RejectedFile[];
   /** Shards without a result yet (their files are in neither list). */
-  missing: { key: string; files: string[] }[];
+  missing: Shard[];
 }
 
 /** OUT/manifest.json of an `ich enqueue` run. */
@@ -24,29 +24,43 @@ export function readManifest(outDir: string): RunManifest {
   return JSON.parse(readFileSync(manifestPath(out), 'utf8')) as RunManifest;
 }
 
+/**
+ * A run's manifest (checked to be of `kind`) and the parsed result of each shard that has all its
+ * result files (`.json`, plus `extra` extensions); the others are `missing`.
+ */
+function readRun<M extends RunManifest, R extends { key: string }>(outDir: string, kind: M['kind'], extra: readonly string[] = []): { manifest: M; results: R[]; missing: Shard[] } {
+  const out = resolve(outDir);
+  const manifest = readManifest(out) as M;
+  if (manifest.kind !== kind) throw new Error(`${out}: a ${manifest.kind} run, not a ${kind} run`);
+  const results: R[] = [];
+  const missing: Shard[] = [];
+  for (const shard of manifest.shards) {
+    const path = resultPath(out, shard.key);
+    if (!existsSync(path) || extra.some((ext) => !existsSync(resultPath(out, shard.key, ext)))) {
+      missing.push(shard);
+      continue;
+    }
+    const r = JSON.parse(readFileSync(path, 'utf8')) as R;
+    if (r.key !== shard.key) throw new Error(`${path}: holds the result of shard ${r.key}`);
+    results.push(r);
+  }
+  return { manifest, results, missing };
+}
+
 export interface CollectedTensors {
   manifest: PreprocessManifest;
   /** Files whose tensor is in their shard's .u8 file. */
   tensors: number;
   rejected: RejectedFile[];
-  missing: { key: string; files: string[] }[];
+  missing: Shard[];
 }
 
 /** A preprocess run's account: every input file either has a tensor, was rejected, or is in a missing shard. */
 export function collectTensors(outDir: string): CollectedTensors {
-  const out = resolve(outDir);
-  const manifest = readManifest(out) as PreprocessManifest;
-  if (manifest.kind !== 'preprocess') throw new Error(`${out}: a ${manifest.kind} run, not a preprocess run`);
+  const { manifest, results, missing } = readRun<PreprocessManifest, PreprocessShardResult>(outDir, 'preprocess', ['u8']);
   const rejected: RejectedFile[] = [...manifest.rejected];
-  const missing: CollectedTensors['missing'] = [];
   let tensors = 0;
-  for (const shard of manifest.shards) {
-    const path = resultPath(out, shard.key);
-    if (!existsSync(path) || !existsSync(resultPath(out, shard.key, 'u8'))) {
-      missing.push(shard);
-      continue;
-    }
-    const r = JSON.parse(readFileSync(path, 'utf8')) as PreprocessShardResult;
+  for (const r of results) {
     for (const x of r.records) {
       if (x.ok) tensors++;
       else rejected.push({ path: x.path, code: x.code, reason: x.reason });
@@ -57,31 +71,13 @@ export function collectTensors(outDir: string): CollectedTensors {
 
 /** Reads OUT/manifest.json and every shard result present. */
 export function collectPredictions(outDir: string): Collected {
-  const out = resolve(outDir);
-  const manifest = readManifest(out) as PredictManifest;
-  if (manifest.kind !== 'predict') throw new Error(`${out}: a ${manifest.kind} run; its predictions cannot be collected`);
+  const { manifest, results, missing } = readRun<PredictManifest, ShardResult>(outDir, 'predict');
   const slices: SlicePrediction[] = [];
   const rejected: RejectedFile[] = [...manifest.rejected];
-  const missing: Collected['missing'] = [];
   const firstPath = new Map<string, string>();
-  for (const shard of manifest.shards) {
-    const path = resultPath(out, shard.key);
-    if (!existsSync(path)) {
-      missing.push(shard);
-      continue;
-    }
-    const r = JSON.parse(readFileSync(path, 'utf8')) as ShardResult;
-    if (r.key !== shard.key) throw new Error(`${path}: holds the result of shard ${r.key}`);
+  for (const r of results) {
     rejected.push(...r.rejected);
-    for (const s of r.slices) {
-      const first = firstPath.get(s.sop);
-      if (first !== undefined) {
-        rejected.push({ path: s.path, code: 'duplicate', reason: `same SOPInstanceUID ${s.sop} as ${first}` });
-        continue;
-      }
-      firstPath.set(s.sop, s.path);
-      slices.push({ ...s, probs: Float32Array.from(s.probs) });
-    }
+    for (const s of r.slices) if (isFirstOfSop(firstPath, s, rejected)) slices.push({ ...s, probs: Float32Array.from(s.probs) });
   }
   return { manifest, slices, rejected, missing };
 }
