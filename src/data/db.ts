@@ -28,6 +28,7 @@ CREATE TABLE IF NOT EXISTS files (
   instance_number INTEGER,
   position REAL,
   series_rank INTEGER,
+  orientation TEXT,
   ${LABEL_COLUMNS.map((c) => `${c} REAL`).join(',\n  ')}
 );
 CREATE INDEX IF NOT EXISTS files_sop ON files (sop_instance_uid);
@@ -47,18 +48,36 @@ CREATE TABLE IF NOT EXISTS cache_entries (
 );
 `;
 
-/** Opens (creating when needed) an ichdetect index database. */
 /** The index database used for a data folder DIR when none is named: DIR/.ich/index.db. */
 export function defaultDbPath(dir: string): string {
   return join(resolve(dir), '.ich', 'index.db');
 }
 
+/** Columns of `files` added after the first schema, with their SQL type. */
+const ADDED_FILE_COLUMNS = { orientation: 'TEXT' } as const;
+
+/**
+ * Brings an index made by an older ichdetect up to SCHEMA: adds the missing columns and marks its
+ * usable files as changed (mtime_ms -1) so that the next indexDirectory reads them again to fill them.
+ */
+function migrateFiles(db: Db): void {
+  const have = new Set((db.pragma('table_info(files)') as { name: string }[]).map((c) => c.name));
+  const missing = Object.entries(ADDED_FILE_COLUMNS).filter(([name]) => !have.has(name));
+  if (missing.length === 0) return;
+  db.transaction(() => {
+    for (const [name, type] of missing) db.exec(`ALTER TABLE files ADD COLUMN ${name} ${type}`);
+    db.exec(`UPDATE files SET mtime_ms = -1 WHERE status = 'ok'`);
+  })();
+}
+
+/** Opens (creating when needed) an ichdetect index database, migrating an older one. */
 export function openIndexDb(path: string): Db {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.exec(SCHEMA);
+  migrateFiles(db);
   return db;
 }
 

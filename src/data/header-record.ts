@@ -1,5 +1,5 @@
 import { DicomError, asDicomError } from '../dicom/errors.js';
-import { positionAlongNormal } from '../dicom/header.js';
+import { orientationKey, positionAlongNormal } from '../dicom/header.js';
 import { checkSliceHeader } from '../dicom/load.js';
 import { readDicomHeader } from '../dicom/read.js';
 
@@ -20,7 +20,10 @@ export interface HeaderRecord {
   columns?: number;
   transferSyntaxUID?: string;
   instanceNumber?: number;
+  /** Position along the slice normal in mm (z without ImageOrientationPatient). */
   position?: number;
+  /** The slice normal as text, e.g. "0,0,1" (see orientationKey). */
+  orientation?: string;
 }
 
 export interface FileStamp {
@@ -48,6 +51,7 @@ export function headerRecord(stamp: FileStamp): HeaderRecord {
       transferSyntaxUID: h.transferSyntaxUID,
       instanceNumber: h.instanceNumber,
       position: positionAlongNormal(h),
+      orientation: orientationKey(h),
     };
   } catch (err) {
     const e = asDicomError(err);

@@ -43,16 +43,16 @@ function stampOf(path: string): FileStamp | HeaderRecord {
 function upsert(db: Db, records: HeaderRecord[]): void {
   const stmt = db.prepare(`
     INSERT INTO files (path, size, mtime_ms, status, reason_code, reason, sop_instance_uid, patient_id, study_instance_uid,
-      series_instance_uid, modality, rows, columns, transfer_syntax, instance_number, position)
+      series_instance_uid, modality, rows, columns, transfer_syntax, instance_number, position, orientation)
     VALUES (@path, @size, @mtimeMs, @status, @reasonCode, @reason, @sopInstanceUID, @patientID, @studyInstanceUID,
-      @seriesInstanceUID, @modality, @rows, @columns, @transferSyntaxUID, @instanceNumber, @position)
+      @seriesInstanceUID, @modality, @rows, @columns, @transferSyntaxUID, @instanceNumber, @position, @orientation)
     ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms, status = excluded.status,
       reason_code = excluded.reason_code, reason = excluded.reason, sop_instance_uid = excluded.sop_instance_uid,
       patient_id = excluded.patient_id, study_instance_uid = excluded.study_instance_uid,
       series_instance_uid = excluded.series_instance_uid, modality = excluded.modality, rows = excluded.rows,
       columns = excluded.columns, transfer_syntax = excluded.transfer_syntax, instance_number = excluded.instance_number,
-      position = excluded.position`);
-  const keys = ['reasonCode', 'reason', 'sopInstanceUID', 'patientID', 'studyInstanceUID', 'seriesInstanceUID', 'modality', 'rows', 'columns', 'transferSyntaxUID', 'instanceNumber', 'position'] as const;
+      position = excluded.position, orientation = excluded.orientation`);
+  const keys = ['reasonCode', 'reason', 'sopInstanceUID', 'patientID', 'studyInstanceUID', 'seriesInstanceUID', 'modality', 'rows', 'columns', 'transferSyntaxUID', 'instanceNumber', 'position', 'orientation'] as const;
   db.transaction(() => {
     for (const r of records) {
       const row: Record<string, unknown> = { ...r };

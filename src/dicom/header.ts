@@ -132,14 +132,29 @@ export function headerFromDataSet(ds: DataSet, transferSyntaxUID: string): Dicom
   };
 }
 
+/** The slice normal, row × column direction cosines of ImageOrientationPatient (not normalized). */
+export function sliceNormal(o: NonNullable<DicomHeader['imageOrientationPatient']>): [number, number, number] {
+  return [o[1] * o[5] - o[2] * o[4], o[2] * o[3] - o[0] * o[5], o[0] * o[4] - o[1] * o[3]];
+}
+
+/**
+ * The slice orientation as text: the unit slice normal with components rounded to 4 decimals,
+ * e.g. "0,0,1" for axial slices; undefined without ImageOrientationPatient (or with parallel cosines).
+ */
+export function orientationKey(h: Pick<DicomHeader, 'imageOrientationPatient'>): string | undefined {
+  if (!h.imageOrientationPatient) return undefined;
+  const n = sliceNormal(h.imageOrientationPatient);
+  const length = Math.hypot(...n);
+  if (!(length > 1e-6)) return undefined;
+  return n.map((c) => String(Math.round((c / length) * 1e4) / 1e4)).join(',');
+}
+
 /** Position of the slice along its normal (row × column direction cosines), in mm. */
 export function positionAlongNormal(h: Pick<DicomHeader, 'imagePositionPatient' | 'imageOrientationPatient'>): number | undefined {
   const p = h.imagePositionPatient;
   const o = h.imageOrientationPatient;
   if (!p) return undefined;
   if (!o) return p[2];
-  const nx = o[1] * o[5] - o[2] * o[4];
-  const ny = o[2] * o[3] - o[0] * o[5];
-  const nz = o[0] * o[4] - o[1] * o[3];
+  const [nx, ny, nz] = sliceNormal(o);
   return p[0] * nx + p[1] * ny + p[2] * nz;
 }

@@ -1,5 +1,5 @@
 export { readDicomHeader, readDicomFile, parseDicomFile, type DicomFile } from './read.js';
-export { type DicomHeader, positionAlongNormal } from './header.js';
+export { type DicomHeader, positionAlongNormal, orientationKey, sliceNormal } from './header.js';
 export { DicomError, type RejectCode } from './errors.js';
 export { decodeFrame, type DecodedFrame, type StoredArray } from './codecs/index.js';
 export { encodeFrame, ENCODE_TRANSFER_SYNTAX, type EncodeCodec, type EncodeFrameInfo } from './codecs/encode.js';
