@@ -6,7 +6,8 @@ import type { FileStamp, HeaderRecord } from './header-record.js';
 import { type LabelReport, type LabelTable, readLabelsCsv } from './labels.js';
 import { batches, runInPool } from './pool.js';
 import { scanForDicom } from './scan.js';
-import { type IndexSummary, summarizeIndex } from './summary.js';
+import { assembleSeries } from './series.js';
+import { type IndexSummary, type SeriesSummary, summarizeIndex, summarizeSeries } from './summary.js';
 
 export interface IndexOptions {
   labelsCsv?: string;
@@ -17,6 +18,8 @@ export interface IndexOptions {
 
 export interface IndexRun {
   summary: IndexSummary;
+  /** Series order checks: gaps, duplicate positions, mixed orientations, missing positions. */
+  seriesAssembly: SeriesSummary;
   /** Files read this run (others were unchanged since the last run). */
   read: number;
   unchanged: number;
@@ -132,7 +135,7 @@ export async function indexDirectory(db: Db, dir: string, opts: IndexOptions = {
   });
   rejectDuplicateSops(db);
   rankSeries(db);
-  const run: IndexRun = { summary: summarizeIndex(db), read: toRead.length + failedStat.length, unchanged, removed: removedPaths.length, skipped: scan.skipped };
+  const run: IndexRun = { summary: summarizeIndex(db), seriesAssembly: summarizeSeries(assembleSeries(db)), read: toRead.length + failedStat.length, unchanged, removed: removedPaths.length, skipped: scan.skipped };
   if (opts.labelsCsv) {
     const table = await readLabelsCsv(opts.labelsCsv);
     Object.assign(run, applyLabels(db, table), { labelReport: table.report });

@@ -1,5 +1,6 @@
 import { type Db, LABEL_COLUMNS } from './db.js';
 import { LABELS, type Label } from './labels.js';
+import { SERIES_PROBLEM_KINDS, type SeriesInfo, type SeriesProblem, type SeriesProblemKind } from './series.js';
 
 /** Counts describing an index: files per status and reason, slices, series, patients, label prevalence. */
 export interface IndexSummary {
@@ -49,4 +50,22 @@ export function summarizeIndex(db: Db): IndexSummary {
     prevalence,
     positives,
   };
+}
+
+/** How the series of an index assembled: series with each kind of problem, and every problem. */
+export interface SeriesSummary {
+  series: number;
+  /** kind → number of series with at least one problem of that kind */
+  withProblem: Record<SeriesProblemKind, number>;
+  problems: (SeriesProblem & { studyInstanceUID: string; seriesInstanceUID: string })[];
+}
+
+export function summarizeSeries(series: SeriesInfo<unknown>[]): SeriesSummary {
+  const withProblem = Object.fromEntries(SERIES_PROBLEM_KINDS.map((k) => [k, 0])) as Record<SeriesProblemKind, number>;
+  const problems: SeriesSummary['problems'] = [];
+  for (const s of series) {
+    for (const kind of new Set(s.problems.map((p) => p.kind))) withProblem[kind]++;
+    for (const p of s.problems) problems.push({ ...p, studyInstanceUID: s.studyInstanceUID, seriesInstanceUID: s.seriesInstanceUID });
+  }
+  return { series: series.length, withProblem, problems };
 }

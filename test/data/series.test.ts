@@ -8,6 +8,7 @@ import { indexDirectory } from '../../src/data/index-dir.js';
 import { seededRandom, shuffleInPlace } from '../../src/data/random.js';
 import { assembleSeries, compareSlices, orderSeries, seriesOf } from '../../src/data/series.js';
 import { writeCtSlice } from '../../src/dicom/write.js';
+import { runCli } from '../helpers/hu.js';
 import { TempDir } from '../helpers/paths.js';
 
 type Vec3 = [number, number, number];
@@ -119,6 +120,12 @@ test('gaps, duplicate positions, mixed orientations and missing positions are re
   assert.match(detail('missing-position'), /^1 of 9 slices/);
   assert.equal(sopsById(db).get(series.get('1.3.1')!.slices.at(-1)!), '1.3.1.8', 'the unpositioned slice comes last');
 
+  const cli = runCli(['index', dir, '--db', tmp.file('problems-cli.db')]);
+  assert.equal(cli.status, 0, cli.stderr);
+  assert.match(cli.stdout, /series 2 · with gaps 1 · duplicate positions 1 · mixed orientations 1 · missing positions 1 · InstanceNumber out of order 0\n {2}1\.3\.1 /);
+  const json = JSON.parse(runCli(['index', dir, '--db', tmp.file('problems-cli.db'), '--json']).stdout) as { seriesAssembly: { withProblem: Record<string, number>; problems: unknown[] } };
+  assert.equal(json.seriesAssembly.withProblem.gap, 1);
+  assert.equal(json.seriesAssembly.problems.length, 4);
   db.close();
 });
 
