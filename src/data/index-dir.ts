@@ -33,7 +33,8 @@ export interface IndexRun {
 
 const BATCH = 64;
 
-function stampOf(path: string): FileStamp | HeaderRecord {
+/** A file's size and mtime, or a rejected record when it cannot be stat'ed. */
+export function stampOf(path: string): FileStamp | HeaderRecord {
   try {
     const st = statSync(path);
     return { path, size: st.size, mtimeMs: st.mtimeMs };

@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LABELS } from '../data/labels.js';
 import { compileInference, type Model, modelParams, type Weights } from '../engine/index.js';
+import { type ContextSpec, contextChannels } from '../preprocess/context.js';
 import type { HuWindow } from '../preprocess/window.js';
 import { buildModel, type Architecture } from './registry.js';
 import { readSafetensors, writeSafetensors } from './safetensors.js';
@@ -13,7 +14,18 @@ export interface ModelCard {
   format: 'ichdetect-model';
   version: number;
   architecture: Architecture;
-  input: { size: number; channels: number; windows: HuWindow[]; layout: 'NCHW'; range: [number, number] };
+  input: {
+    size: number;
+    /** Input channels: the windows, plus neighbours' windows with a context. */
+    channels: number;
+    windows: HuWindow[];
+    layout: 'NCHW';
+    range: [number, number];
+    /** 2.5-D: each input stacks the slice's windows with its neighbours' along the series. */
+    context?: ContextSpec;
+    /** The batch is one series, slices in order along the normal (sequence models). */
+    series?: boolean;
+  };
   labels: readonly string[];
   training?: Record<string, unknown>;
   metrics?: Record<string, unknown>;
@@ -62,12 +74,13 @@ export function loadModelFolder(dir: string): ModelFolder {
 }
 
 /** A fresh card for an architecture and its input. */
-export function modelCard(architecture: Architecture, windows: HuWindow[], size: number): ModelCard {
+export function modelCard(architecture: Architecture, windows: HuWindow[], size: number, input: { context?: ContextSpec; series?: boolean } = {}): ModelCard {
+  const context = input.context?.slices ? { context: input.context } : {};
   return {
     format: 'ichdetect-model',
     version: MODEL_FORMAT_VERSION,
     architecture,
-    input: { size, channels: windows.length, windows, layout: 'NCHW', range: [0, 1] },
+    input: { size, channels: contextChannels(windows.length, input.context), windows, layout: 'NCHW', range: [0, 1], ...context, ...(input.series ? { series: true } : {}) },
     labels: LABELS,
     created: new Date().toISOString(),
   };

@@ -2,11 +2,13 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LABELS, type Label, formatLabelRows } from '../data/labels.js';
-import { batches, defaultThreads, workerPool } from '../data/pool.js';
+import { batches, defaultThreads } from '../data/pool.js';
 import { scanForDicom } from '../data/scan.js';
-import decodeForPrediction, { type PredictTask, type PredictTaskResult } from '../data/workers/predict-worker.js';
+import type { PredictRecord, PredictTask } from '../data/workers/predict-worker.js';
 import { asDicomError } from '../dicom/errors.js';
 import { openSession, ort } from '../engine/session.js';
+import { decodeInOrder } from './decode-ahead.js';
+import { predictBySeries, type SeriesSummary, seriesAware } from './predict-series.js';
 import { loadModelFolder, type ModelCard } from './folder.js';
 
 export interface PredictOptions {
@@ -62,6 +64,8 @@ export interface PredictResult {
   rejected: RejectedFile[];
   /** Files inside folders passed over because their extension says they are not DICOM (e.g. labels.csv, *.json). */
   skipped: string[];
+  /** Models that read series (2.5-D or sequence): each series as assembled, with what is odd about it. */
+  series?: SeriesSummary[];
   /** One row per study, highest `any` first. */
   studies: StudyPrediction[];
   /** How study-level probabilities are formed from slices: for now the maximum over slices. */
@@ -121,49 +125,26 @@ export async function predictFiles(modelDir: string, inputs: readonly string[], 
   const threads = options.threads ?? defaultThreads();
 
   const input = await expandInputs(inputs);
-  const tasks: PredictTask[] = batches(input.files, batchSize).map((paths) => ({ paths, size, windows }));
   const outcomes: (SlicePrediction | RejectedFile)[] = [];
   const session = await openSession(readFileSync(join(model, 'model.onnx')), { threads: threads > 0 ? threads : undefined });
-  const pool = threads > 0 && tasks.length > 0 ? workerPool('predict-worker', threads) : undefined;
+  let series: SeriesSummary[] | undefined;
   try {
-    const decode = (task: PredictTask): Promise<PredictTaskResult> => (pool ? (pool.run(task) as Promise<PredictTaskResult>) : decodeForPrediction(task));
-    // Tasks are consumed in order; a bounded number decode ahead while ORT runs, so memory stays flat.
-    // On the main thread only one task may be in flight: fileTensor's scratch buffers are per thread.
-    const ahead = pool ? 2 * threads : 1;
-    const pending: Promise<PredictTaskResult>[] = [];
-    let launched = 0;
-    const launch = () => {
-      while (launched < tasks.length && pending.length < ahead) {
-        const p = decode(tasks[launched++]!);
-        p.catch(() => {}); // awaited below in order; this only keeps an early failure from counting as unhandled
-        pending.push(p);
-      }
-    };
-    launch();
-    let done = 0;
-    for (let t = 0; t < tasks.length; t++) {
-      const result = await pending.shift()!;
-      launch();
-      const ok = result.records.filter((r) => r.ok).length;
-      let probs: Float32Array | undefined;
-      if (ok > 0) {
-        const out = await session.run({ input: new ort.Tensor('float32', result.tensors, [ok, channels, size, size]) });
-        probs = out.probabilities!.data as Float32Array;
-      }
-      let k = 0;
-      for (const r of result.records) {
-        if (r.ok) {
-          outcomes.push({ path: r.path, sop: r.sop, study: r.study, series: r.series, patient: r.patient, position: r.position, probs: probs!.slice(k * 6, k * 6 + 6) });
-          k++;
-        } else {
-          outcomes.push({ path: r.path, code: r.code, reason: r.reason });
-        }
-      }
-      done += result.records.length;
-      options.onProgress?.(done, input.files.length);
+    if (seriesAware(card)) {
+      const r = await predictBySeries(session, card, input.files, { threads, batch: batchSize, onProgress: options.onProgress });
+      outcomes.push(...r.outcomes);
+      series = r.series;
+    } else {
+      const tasks: PredictTask[] = batches(input.files, batchSize).map((paths) => ({ paths, size, windows }));
+      let done = 0;
+      await decodeInOrder(tasks, threads, async (result) => {
+        const ok = result.records.filter((r) => r.ok).length;
+        const probs = ok > 0 ? await runProbabilities(session, result.tensors, [ok, channels, size, size]) : undefined;
+        outcomes.push(...sliceOutcomes(result.records, probs));
+        done += result.records.length;
+        options.onProgress?.(done, input.files.length);
+      });
     }
   } finally {
-    await pool?.destroy();
     await session.release();
   }
 
@@ -174,7 +155,24 @@ export async function predictFiles(modelDir: string, inputs: readonly string[], 
     if (!('probs' in o)) rejected.push(o);
     else if (isFirstOfSop(firstPath, o, rejected)) slices.push(o);
   }
-  return { model, card, slices, rejected, skipped: input.skipped, studies: summarizeStudies(slices), studyAggregation: 'max-over-slices', seconds: (performance.now() - started) / 1000 };
+  return { model, card, slices, rejected, skipped: input.skipped, ...(series ? { series } : {}), studies: summarizeStudies(slices), studyAggregation: 'max-over-slices', seconds: (performance.now() - started) / 1000 };
+}
+
+/** The `probabilities` output of a model session for one input tensor. */
+export async function runProbabilities(session: ort.InferenceSession, x: Float32Array, dims: number[]): Promise<Float32Array> {
+  const out = await session.run({ input: new ort.Tensor('float32', x, dims) });
+  return out.probabilities!.data as Float32Array;
+}
+
+/** Decoded records and their probabilities (one row of six per ok record, in order) as slice predictions or rejections. */
+export function sliceOutcomes(records: readonly PredictRecord[], probs: Float32Array | undefined): (SlicePrediction | RejectedFile)[] {
+  let k = 0;
+  return records.map((r) => {
+    if (!r.ok) return { path: r.path, code: r.code, reason: r.reason };
+    const p = probs!.slice(k * 6, k * 6 + 6);
+    k++;
+    return { path: r.path, sop: r.sop, study: r.study, series: r.series, patient: r.patient, position: r.position, probs: p };
+  });
 }
 
 /**

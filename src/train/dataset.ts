@@ -3,7 +3,9 @@ import { type Db, LABEL_COLUMNS } from '../data/db.js';
 import { LABEL_COUNT } from '../data/labels.js';
 import { Rng, subSeed } from '../data/phantom/random.js';
 import type { Part } from '../data/split.js';
+import { ContextReader } from '../data/context-reader.js';
 import { TensorReader } from '../data/tensor-reader.js';
+import type { ContextSpec } from '../preprocess/context.js';
 import { augmentRecord, randomAugmentation } from './augment.js';
 
 /** One labelled, cached slice. */
@@ -32,6 +34,8 @@ export interface BatchOptions {
   balance?: boolean;
   /** Light augmentation: random left–right flips, rotations within ±8° and shifts within ±4 % of the side. */
   augment?: boolean;
+  /** 2.5-D records: each slice stacked with its neighbours along the series. */
+  context?: ContextSpec;
 }
 
 export interface Batch {
@@ -70,8 +74,9 @@ export interface SampleSource {
  * reused; the order of an epoch depends only on the seed and the epoch number.
  */
 export class BatchLoader implements SampleSource {
-  private readonly reader: TensorReader;
+  private readonly reader: TensorReader | ContextReader;
   private readonly record: Uint8Array;
+  private readonly channels: number;
 
   constructor(
     db: Db,
@@ -79,12 +84,14 @@ export class BatchLoader implements SampleSource {
     readonly samples: Sample[],
     readonly opts: BatchOptions,
   ) {
-    this.reader = new TensorReader(db, cache);
-    this.record = new Uint8Array(cache.recordBytes);
+    const context = opts.context?.slices ? new ContextReader(db, cache, opts.context) : undefined;
+    this.reader = context ?? new TensorReader(db, cache);
+    this.channels = context?.channels ?? cache.channels;
+    this.record = new Uint8Array(this.channels * cache.size * cache.size);
   }
 
   get inputShape(): readonly number[] {
-    return [this.cache.channels, this.cache.size, this.cache.size];
+    return [this.channels, this.cache.size, this.cache.size];
   }
 
   get batchesPerEpoch(): number {
@@ -94,13 +101,15 @@ export class BatchLoader implements SampleSource {
   *epoch(epoch: number): Generator<Batch> {
     const rng = new Rng(subSeed(this.opts.seed, epoch));
     const order = epochOrder(this.samples, rng, this.opts).map((i) => this.samples[i]!);
-    const { size, channels, recordBytes } = this.cache;
+    const { size } = this.cache;
+    const { channels } = this;
+    const recordBytes = this.record.length;
     const x = new Float32Array(this.opts.batch * recordBytes);
     const y = new Float32Array(this.opts.batch * LABEL_COUNT);
     for (let start = 0; start < order.length; start += this.opts.batch) {
       const samples = order.slice(start, start + this.opts.batch);
       samples.forEach((s, b) => {
-        if (!this.reader.read(s.fileId, this.record)) throw new Error(`file ${s.fileId} is not in cache ${this.cache.key}`);
+        if (!this.reader.read(s.fileId, this.record)) throw new Error(`file ${s.fileId}${this.opts.context?.slices ? ' (or a neighbour)' : ''} is not in cache ${this.cache.key}`);
         const base = b * recordBytes;
         if (this.opts.augment) augmentRecord(this.record, channels, size, randomAugmentation(() => rng.random(), 8, 0.04, size), x, base);
         else for (let i = 0; i < recordBytes; i++) x[base + i] = this.record[i]! / 255;

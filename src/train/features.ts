@@ -7,6 +7,7 @@ import type { Db } from '../data/db.js';
 import { LABEL_COUNT } from '../data/labels.js';
 import { Rng, subSeed } from '../data/phantom/random.js';
 import { compileInference, type Model, openSession, ort, outputShape, type Weights } from '../engine/index.js';
+import type { ContextSpec } from '../preprocess/context.js';
 import { BatchLoader, type Batch, epochOrder, type Sample, type SampleSource } from './dataset.js';
 
 export interface FeatureTable {
@@ -15,6 +16,14 @@ export interface FeatureTable {
   /** n × dim, row i belongs to file ids[i]. */
   data: Float32Array;
   ids: number[];
+}
+
+export interface FeatureOptions {
+  threads?: number;
+  batch?: number;
+  /** The base reads 2.5-D inputs (part of the base's key: name a context in it). */
+  context?: ContextSpec;
+  onProgress?: (done: number, total: number) => void;
 }
 
 interface FeatureIndex {
@@ -34,7 +43,7 @@ export async function cachedFeatures(
   cache: CacheInfo,
   base: { key: string; model: Model; weights: Weights },
   samples: Sample[],
-  opts: { threads?: number; batch?: number; onProgress?: (done: number, total: number) => void } = {},
+  opts: FeatureOptions = {},
 ): Promise<FeatureTable> {
   const file = join(cache.dir, `features-${base.key}.f32`);
   const indexFile = `${file}.json`;
@@ -64,11 +73,11 @@ export async function extractFeatures(
   base: Model,
   weights: Weights,
   samples: Sample[],
-  opts: { threads?: number; batch?: number; onProgress?: (done: number, total: number) => void } = {},
+  opts: FeatureOptions = {},
 ): Promise<FeatureTable> {
   const dim = outputShape(base).reduce((a, b) => a * b, 1);
   const session = await openSession(compileInference(base, weights, { logits: true }), { threads: opts.threads });
-  const loader = new BatchLoader(db, cache, samples, { batch: opts.batch ?? 32, seed: 0 });
+  const loader = new BatchLoader(db, cache, samples, { batch: opts.batch ?? 32, seed: 0, context: opts.context });
   const data = new Float32Array(samples.length * dim);
   let at = 0;
   try {
@@ -94,12 +103,7 @@ export class FeatureSource implements SampleSource {
     private readonly table: FeatureTable,
     readonly opts: { batch: number; seed: number; shuffle?: boolean; balance?: boolean },
   ) {
-    const rowOf = new Map(table.ids.map((id, i) => [id, i]));
-    this.rows = Int32Array.from(samples, (s) => {
-      const r = rowOf.get(s.fileId);
-      if (r === undefined) throw new Error(`no cached features for file ${s.fileId}`);
-      return r;
-    });
+    this.rows = featureRows(table, samples);
   }
 
   get inputShape(): readonly number[] {
@@ -112,20 +116,35 @@ export class FeatureSource implements SampleSource {
 
   *epoch(epoch: number): Generator<Batch> {
     const order = epochOrder(this.samples, new Rng(subSeed(this.opts.seed, epoch)), this.opts);
-    const { dim, data } = this.table;
-    const x = new Float32Array(this.opts.batch * dim);
+    const x = new Float32Array(this.opts.batch * this.table.dim);
     const y = new Float32Array(this.opts.batch * LABEL_COUNT);
     for (let start = 0; start < order.length; start += this.opts.batch) {
       const picked = order.slice(start, start + this.opts.batch);
-      picked.forEach((i, b) => {
-        const r = this.rows[i]!;
-        x.set(data.subarray(r * dim, (r + 1) * dim), b * dim);
-        y.set(this.samples[i]!.labels, b * LABEL_COUNT);
-      });
-      const n = picked.length;
-      yield { x: x.subarray(0, n * dim), y: y.subarray(0, n * LABEL_COUNT), n, samples: picked.map((i) => this.samples[i]!) };
+      yield gatherRows(this.table, this.rows, this.samples, picked, x, y);
     }
   }
 
   close(): void {}
+}
+
+/** The batch of samples `picked` (indices into `samples`, whose feature rows are `rows`), written into x and y. */
+export function gatherRows(table: FeatureTable, rows: Int32Array, samples: readonly Sample[], picked: readonly number[], x: Float32Array, y: Float32Array): Batch {
+  const { dim, data } = table;
+  picked.forEach((i, b) => {
+    const r = rows[i]!;
+    x.set(data.subarray(r * dim, (r + 1) * dim), b * dim);
+    y.set(samples[i]!.labels, b * LABEL_COUNT);
+  });
+  const n = picked.length;
+  return { x: x.subarray(0, n * dim), y: y.subarray(0, n * LABEL_COUNT), n, samples: picked.map((i) => samples[i]!) };
+}
+
+/** The feature row of each sample in a table (throws for a sample without one). */
+export function featureRows(table: FeatureTable, samples: readonly Sample[]): Int32Array {
+  const rowOf = new Map(table.ids.map((id, i) => [id, i]));
+  return Int32Array.from(samples, (s) => {
+    const r = rowOf.get(s.fileId);
+    if (r === undefined) throw new Error(`no cached features for file ${s.fileId}`);
+    return r;
+  });
 }

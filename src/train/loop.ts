@@ -3,6 +3,7 @@ import type { Db } from '../data/db.js';
 import { type Model, type OptimizerConfig, TrainSession, type Weights, initWeights } from '../engine/index.js';
 import { weightedLogLoss } from '../evaluate/index.js';
 import { type ModelCard, saveModelFolder } from '../models/folder.js';
+import type { ContextSpec } from '../preprocess/context.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { BatchLoader, cachedSamples, type SampleSource } from './dataset.js';
 import { predictLoader } from './predict-set.js';
@@ -22,6 +23,8 @@ export interface TrainOptions {
   resume?: boolean;
   balance?: boolean;
   augment?: boolean;
+  /** 2.5-D inputs: each slice with its neighbours along the series. */
+  context?: ContextSpec;
   threads?: number;
   onStep?: (info: { epoch: number; step: number; steps: number; loss: number; imagesPerS: number }) => void;
   onEpoch?: (info: EpochResult) => void;
@@ -45,10 +48,11 @@ export interface TrainTarget {
 }
 
 /** Train and val sources over the image tensor cache (the val part unshuffled, never augmented). */
-export function imageTrainData(db: Db, cache: CacheInfo, opts: Pick<TrainOptions, 'batch' | 'seed' | 'balance' | 'augment'>): TrainData {
-  const train = new BatchLoader(db, cache, cachedSamples(db, cache, 'train'), { batch: opts.batch, seed: opts.seed, shuffle: true, balance: opts.balance, augment: opts.augment });
-  const val = new BatchLoader(db, cache, cachedSamples(db, cache, 'val'), { batch: 64, seed: 0 });
-  return { train, val, key: cache.key };
+export function imageTrainData(db: Db, cache: CacheInfo, opts: Pick<TrainOptions, 'batch' | 'seed' | 'balance' | 'augment' | 'context'>): TrainData {
+  const { context } = opts;
+  const train = new BatchLoader(db, cache, cachedSamples(db, cache, 'train'), { batch: opts.batch, seed: opts.seed, shuffle: true, balance: opts.balance, augment: opts.augment, context });
+  const val = new BatchLoader(db, cache, cachedSamples(db, cache, 'val'), { batch: 64, seed: 0, context });
+  return { train, val, key: context?.slices ? `${cache.key}/context-${context.slices}-${context.windows}` : cache.key };
 }
 
 export interface EpochResult {
@@ -138,5 +142,5 @@ export async function trainModel(data: TrainData, target: TrainTarget, opts: Tra
 }
 
 function trainingSettings(o: TrainOptions): Record<string, unknown> {
-  return { epochs: o.epochs, batch: o.batch, optimizer: o.optimizer, lr: o.lr, seed: o.seed, patience: o.patience, balance: !!o.balance, augment: !!o.augment };
+  return { epochs: o.epochs, batch: o.batch, optimizer: o.optimizer, lr: o.lr, seed: o.seed, patience: o.patience, balance: !!o.balance, augment: !!o.augment, ...(o.context?.slices ? { context: o.context } : {}) };
 }

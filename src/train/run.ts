@@ -8,13 +8,15 @@ import type { OptimizerConfig } from '../engine/index.js';
 import { writeBackground } from '../explain/background.js';
 import { modelCard } from '../models/folder.js';
 import { type Architecture, buildModel } from '../models/registry.js';
+import { contextChannels } from '../preprocess/context.js';
 import { tensorSpec } from '../preprocess/tensor.js';
 import { DEFAULT_WINDOWS } from '../preprocess/window.js';
 import { inceptionPlan } from './inception.js';
 import { imageTrainData, type TrainData, type TrainOptions, type TrainResult, type TrainTarget, trainModel } from './loop.js';
 import { prepareData } from './pipeline.js';
+import { SEQUENCE_ARCHITECTURES, type SequenceArchitecture, sequenceBase, sequencePlan } from './sequence.js';
 
-export const ARCHITECTURES = ['baseline', 'inception'] as const;
+export const ARCHITECTURES = ['baseline', 'inception', ...SEQUENCE_ARCHITECTURES] as const;
 export const OPTIMIZERS = ['adam', 'sgd', 'rmsprop'] as const;
 export type OptimizerKind = (typeof OPTIMIZERS)[number];
 
@@ -39,6 +41,8 @@ export interface TrainRunOptions extends Omit<TrainOptions, 'optimizer' | 'epoch
   baseUntil?: string;
   /** Inception: train the blocks from this one on (BatchNorm frozen); without it the base is frozen and its features cached. */
   fineTuneFrom?: string;
+  /** baseline+seq / inception+seq: the trained 2-D model folder whose embeddings the sequence head reads. */
+  baseModel?: string;
   onStage?: (stage: string, done: number, total: number) => void;
 }
 
@@ -50,25 +54,33 @@ export function optimizerConfig(kind: OptimizerKind): OptimizerConfig {
 export async function trainRun(o: TrainRunOptions): Promise<TrainResult & { out: string }> {
   if (!ARCHITECTURES.includes(o.model)) throw new Error(`--model ${o.model}: expected ${ARCHITECTURES.join(' or ')}`);
   if (o.model !== 'inception' && (o.baseUntil || o.fineTuneFrom)) throw new Error('--base-until and --fine-tune-from apply to --model inception only');
+  const sequence = SEQUENCE_ARCHITECTURES.includes(o.model as SequenceArchitecture) ? (o.model as SequenceArchitecture) : undefined;
+  if (!sequence && o.baseModel) throw new Error(`--base-model applies to ${SEQUENCE_ARCHITECTURES.join(' and ')}`);
+  const base = sequence ? sequenceBase(sequence, o.baseModel) : undefined;
+  if (base && o.context?.slices) throw new Error(`--context applies to 2-D models; --model ${sequence} takes its input (and any context) from --base-model`);
+  if (base && o.size !== base.card.input.size) throw new Error(`--size ${o.size}: the base model ${o.baseModel} reads ${base.card.input.size}² inputs`);
   const optimizer = optimizerConfig(o.optimizer);
   const db = openIndexDb(o.db ?? defaultDbPath(o.data));
   const out = resolve(o.out);
   mkdirSync(out, { recursive: true });
   try {
-    const spec = tensorSpec(o.size, DEFAULT_WINDOWS);
+    const spec = tensorSpec(o.size, base?.card.input.windows ?? DEFAULT_WINDOWS);
     const cache = await prepareData(db, o.data, { labelsCsv: o.labels, spec, seed: o.seed, threads: o.threads, onStage: o.onStage });
-    const schedule = o.model === 'inception' && !o.fineTuneFrom ? DEFAULT_SCHEDULE.features : DEFAULT_SCHEDULE.images;
+    const schedule = sequence || (o.model === 'inception' && !o.fineTuneFrom) ? DEFAULT_SCHEDULE.features : DEFAULT_SCHEDULE.images;
     const options: TrainOptions = { ...o, out, optimizer, epochs: o.epochs ?? schedule.epochs, patience: o.patience ?? schedule.patience };
     let plan: { data: TrainData; target: TrainTarget };
-    if (o.model === 'inception') {
+    if (sequence && base) {
+      plan = await sequencePlan(db, cache, sequence, base, { ...options, onFeatures: (d, t) => o.onStage?.('embeddings', d, t) });
+    } else if (o.model === 'inception') {
       plan = await inceptionPlan(db, cache, { ...options, baseUntil: o.baseUntil, fineTuneFrom: o.fineTuneFrom, onFeatures: (d, t) => o.onStage?.('features', d, t) });
     } else {
-      const architecture: Architecture = { name: 'baseline', options: { size: o.size, channels: spec.windows.length } };
-      plan = { data: imageTrainData(db, cache, o), target: { model: buildModel(architecture), card: modelCard(architecture, spec.windows, o.size) } };
+      const architecture: Architecture = { name: 'baseline', options: { size: o.size, channels: contextChannels(spec.windows.length, o.context) } };
+      plan = { data: imageTrainData(db, cache, o), target: { model: buildModel(architecture), card: modelCard(architecture, spec.windows, o.size, { context: o.context }) } };
     }
     const trained = await trainModel(plan.data, plan.target, options);
-    // The background sample the gradient explainer needs (background.u8 + .json), from the train part.
-    writeBackground(out, db, cache, { seed: o.seed });
+    // The background sample the gradient explainer needs (background.u8 + .json), from the train part;
+    // the explainers take one slice, so 2.5-D and sequence models have none.
+    if (!sequence && !o.context?.slices) writeBackground(out, db, cache, { seed: o.seed });
     return { out, ...trained };
   } finally {
     db.close();

@@ -1,7 +1,9 @@
 // Every layer's emitted backward against central finite differences of its emitted forward, in ORT.
+import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AvgPool2d, BatchNorm, Concat, Conv2d, Dense, Flatten, GlobalAveragePool, LeakyReLU, MaxPool2d, ReLU, Sigmoid } from '../../src/engine/layers/index.js';
-import { awayFromZero, checkLayerGradients, distinct, rng, sizeOf } from './gradcheck.js';
+import { compileInference, openSession, ort, sequential } from '../../src/engine/index.js';
+import { AvgPool2d, BatchNorm, Concat, Conv2d, Dense, Flatten, GlobalAveragePool, LeakyReLU, MaxPool2d, ReLU, Sigmoid, TemporalConv } from '../../src/engine/layers/index.js';
+import { awayFromZero, checkLayerGradients, distinct, rng, sizeOf, uniform } from './gradcheck.js';
 
 for (const weightGrad of ['im2col', 'conv'] as const) {
   test(`Conv2d 3×3 same, stride 1, bias (weight gradient by ${weightGrad})`, async () => {
@@ -89,4 +91,38 @@ test('BatchNorm training mode on [C] without γ', async () => {
 
 test('BatchNorm inference mode (moving statistics), as a frozen layer or the input-gradient graph sees it', async () => {
   await checkLayerGradients(new BatchNorm({ epsilon: 1e-3 }), { batch: 2, inputShapes: [[3, 3, 4]], training: false });
+});
+
+test('TemporalConv k=3 along a series of 6 slices (the batch axis), with bias', async () => {
+  await checkLayerGradients(new TemporalConv({ filters: 3, kernel: 3 }), { batch: 6, inputShapes: [[4]] });
+});
+
+test('TemporalConv k=5 over a series shorter than the kernel, no bias', async () => {
+  await checkLayerGradients(new TemporalConv({ filters: 2, kernel: 5, bias: false }), { batch: 3, inputShapes: [[3]] });
+});
+
+test('TemporalConv k=1 on a single slice', async () => {
+  await checkLayerGradients(new TemporalConv({ filters: 2, kernel: 1 }), { batch: 1, inputShapes: [[5]] });
+});
+
+test('TemporalConv computes y[t, f] = b[f] + Σ_j Σ_d W[f, d, j] · x[t + j − k/2, d], zero beyond the series ends', async () => {
+  const [t, d, f, k] = [7, 3, 2, 5];
+  const model = sequential([d], [['tc', new TemporalConv({ filters: f, kernel: k })]]);
+  const random = rng(11);
+  const w = uniform(random, f * d * k);
+  const b = uniform(random, f);
+  const x = uniform(random, t * d);
+  const session = await openSession(compileInference(model, new Map([['tc.weight', w], ['tc.bias', b]]), { logits: true }));
+  const y = (await session.run({ input: new ort.Tensor('float32', x, [t, d]) })).logits!.data as Float32Array;
+  for (let r = 0; r < t; r++) {
+    for (let o = 0; o < f; o++) {
+      let s = b[o]!;
+      for (let j = 0; j < k; j++) {
+        const at = r + j - (k - 1) / 2;
+        if (at >= 0 && at < t) for (let c = 0; c < d; c++) s += w[(o * d + c) * k + j]! * x[at * d + c]!;
+      }
+      assert.ok(Math.abs(y[r * f + o]! - s) < 1e-5, `y[${r}, ${o}] = ${y[r * f + o]}, expected ${s}`);
+    }
+  }
+  await session.release();
 });

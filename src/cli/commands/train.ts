@@ -1,12 +1,25 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { join } from 'node:path';
-import { type TrainRunOptions, trainRun } from '../../train/run.js';
+import { type ContextSpec, checkContext } from '../../preprocess/context.js';
+import { ARCHITECTURES, type TrainRunOptions, trainRun } from '../../train/run.js';
 import { intOption } from '../options.js';
 import { progressBar } from '../progress.js';
 
 /** The command's flags: the run options (derived, not retyped) plus output format. */
-type TrainFlags = Omit<TrainRunOptions, 'onStep' | 'onEpoch' | 'onStage'> & { json?: boolean };
+/** How --context K and --context-windows arrive from the command line. */
+export interface ContextFlags {
+  context?: number;
+  contextWindows: ContextSpec['windows'];
+}
+
+/** The flags with --context K and --context-windows turned into the run's ContextSpec. */
+export function withContext<F extends ContextFlags>(f: F): Omit<F, keyof ContextFlags> & { context?: ContextSpec } {
+  const { context, contextWindows, ...rest } = f;
+  return { ...rest, context: context ? checkContext({ slices: context, windows: contextWindows }) : undefined };
+}
+
+type TrainFlags = Omit<TrainRunOptions, 'onStep' | 'onEpoch' | 'onStage' | 'context'> & ContextFlags & { json?: boolean };
 
 function positive(name: string) {
   return (v: string) => {
@@ -21,7 +34,10 @@ export function trainingOptions(command: Command, defaultModel: string): Command
   return command
     .requiredOption('--data <dir>', 'folder of DICOM slices (RSNA layout)')
     .option('--labels <csv>', 'RSNA labels CSV (default DIR/labels.csv)')
-    .option('--model <name>', 'architecture: baseline or inception (InceptionV3 transfer)', defaultModel)
+    .option('--model <name>', `architecture: ${ARCHITECTURES.join(', ')} (inception: InceptionV3 transfer; +seq: temporal convolutions over the series of a trained 2-D model's embeddings)`, defaultModel)
+    .option('--base-model <dir>', '+seq models: the trained 2-D model folder whose per-slice embeddings and logits the sequence head reads')
+    .option('--context <k>', '2.5-D input: stack each slice with K neighbours on each side along its series (edges repeat the end slice)', intOption('--context', 0))
+    .option('--context-windows <which>', "which windows of the neighbours: 'first' (the brain window) or 'all'", 'first')
     .option('--base-until <block>', 'inception: last block of the pretrained base (mixed5, mixed7, mixed10; any mixedK)')
     .option('--fine-tune-from <block>', 'inception: train the blocks from this one on (BatchNorm frozen); default: frozen base, cached features')
     .option('--epochs <n>', 'epochs (default 10; 100 for a head over a frozen inception base)', intOption('--epochs'))
@@ -51,7 +67,7 @@ export function registerTrain(program: Command): void {
       const stopStages = () => stages.forEach((b) => b.stop());
       const bar = progressBar('train', 'batches');
       const result = await trainRun({
-        ...f,
+        ...withContext(f),
         onStage: (stage, done, total) => {
           let b = stages.get(stage);
           if (!b) {

@@ -12,3 +12,5 @@ export { BatchNorm } from './norm.js';
 export type { BatchNormOptions } from './norm.js';
 export { Dropout } from './dropout.js';
 export { Flatten, Concat } from './reshape.js';
+export { TemporalConv } from './temporal.js';
+export type { TemporalConvOptions } from './temporal.js';

@@ -1,0 +1,92 @@
+// Prediction for models that read series: 2.5-D models (each slice with its neighbours) and sequence
+// models (the batch is one whole series). Headers come first, so every series is assembled and
+// ordered along its normal before any pixel is decoded; then each series decodes as one task.
+import type { HeaderRecord } from '../data/header-record.js';
+import { stampOf } from '../data/index-dir.js';
+import { batches, runInPool } from '../data/pool.js';
+import { type SeriesProblem, seriesOf } from '../data/series.js';
+import readHeaders from '../data/workers/header-worker.js';
+import type { PredictTask } from '../data/workers/predict-worker.js';
+import type { ort } from '../engine/session.js';
+import { contextChannels, stackContext } from '../preprocess/context.js';
+import { decodeInOrder } from './decode-ahead.js';
+import type { ModelCard } from './folder.js';
+import { isFirstOfSop, type RejectedFile, runProbabilities, type SlicePrediction, sliceOutcomes } from './predict.js';
+
+/** A series as prediction assembled it. */
+export interface SeriesSummary {
+  studyInstanceUID: string;
+  seriesInstanceUID: string;
+  slices: number;
+  spacingMm?: number;
+  problems: SeriesProblem[];
+}
+
+/** Whether a model reads neighbouring slices or whole series (so its inputs are assembled by series). */
+export function seriesAware(card: ModelCard): boolean {
+  return !!card.input.series || !!card.input.context?.slices;
+}
+
+async function headerRecords(files: readonly string[], threads: number): Promise<HeaderRecord[]> {
+  const stamps = files.map(stampOf);
+  const readable = stamps.filter((s): s is Exclude<typeof s, HeaderRecord> => !('status' in s));
+  const read = new Map<string, HeaderRecord>();
+  if (threads > 0) await runInPool<typeof readable, HeaderRecord[]>('header-worker', batches(readable, 64), threads, (rs) => rs.forEach((r) => read.set(r.path, r)));
+  else readHeaders(readable).forEach((r) => read.set(r.path, r));
+  return stamps.map((s) => ('status' in s ? s : read.get(s.path)!));
+}
+
+/**
+ * Predicts `files` series by series with an open session of a series-aware model: files whose header
+ * is unusable, and later files repeating a SOPInstanceUID, are rejected up front; each series is
+ * ordered along its normal (seriesOf) and decoded as one task; 2.5-D inputs stack each slice with its
+ * neighbours; a sequence model takes the whole series as one batch, a 2-D model batches of `batch`.
+ * Outcomes come back in the order of `files`.
+ */
+export async function predictBySeries(
+  session: ort.InferenceSession,
+  card: ModelCard,
+  files: readonly string[],
+  opts: { threads: number; batch: number; onProgress?: (done: number, total: number) => void },
+): Promise<{ outcomes: (SlicePrediction | RejectedFile)[]; series: SeriesSummary[] }> {
+  const { size, windows, context } = card.input;
+  const plane = size * size;
+  const perSlice = windows.length * plane;
+  const channels = contextChannels(windows.length, context);
+  if (channels !== card.input.channels) throw new Error(`the model card says ${card.input.channels} input channels, its windows and context make ${channels}`);
+  const byPath = new Map<string, SlicePrediction | RejectedFile>();
+  const firstPath = new Map<string, string>();
+  const usable: HeaderRecord[] = [];
+  const duplicates: RejectedFile[] = [];
+  for (const h of await headerRecords(files, opts.threads)) {
+    if (h.status !== 'ok') byPath.set(h.path, { path: h.path, code: h.reasonCode ?? 'invalid-header', reason: h.reason ?? 'unusable header' });
+    else if (isFirstOfSop(firstPath, { path: h.path, sop: h.sopInstanceUID! }, duplicates)) usable.push(h);
+  }
+  for (const d of duplicates) byPath.set(d.path, d);
+  const assembled = seriesOf(usable);
+  const tasks: PredictTask[] = assembled.map((s) => ({ paths: s.slices.map((r) => r.path), size, windows }));
+  let done = byPath.size;
+  opts.onProgress?.(done, files.length);
+  await decodeInOrder(tasks, opts.threads, async (result) => {
+    const t = result.records.filter((r) => r.ok).length;
+    let probs: Float32Array | undefined;
+    if (t > 0) {
+      let x = result.tensors;
+      if (context?.slices) {
+        x = new Float32Array(t * channels * plane);
+        for (let i = 0; i < t; i++) stackContext((j) => result.tensors.subarray(j * perSlice, (j + 1) * perSlice), i, t, windows.length, plane, context, x, i * channels * plane);
+      }
+      const rows = card.input.series ? t : opts.batch;
+      probs = new Float32Array(t * 6);
+      for (let at = 0; at < t; at += rows) {
+        const n = Math.min(rows, t - at);
+        probs.set(await runProbabilities(session, x.subarray(at * channels * plane, (at + n) * channels * plane), [n, channels, size, size]), at * 6);
+      }
+    }
+    for (const o of sliceOutcomes(result.records, probs)) byPath.set(o.path, o);
+    done += result.records.length;
+    opts.onProgress?.(done, files.length);
+  });
+  const series = assembled.map((s) => ({ studyInstanceUID: s.studyInstanceUID, seriesInstanceUID: s.seriesInstanceUID, slices: s.sliceCount, spacingMm: s.spacingMm, problems: s.problems }));
+  return { outcomes: files.map((f) => byPath.get(f)!), series };
+}
