@@ -1,0 +1,104 @@
+// Study context: 2.5-D inputs and sequence models, trained with ich train and predicted series by series.
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { synthesize } from '../../src/data/phantom/synth.js';
+import { predictFiles, type PredictResult } from '../../src/models/predict.js';
+import { contextChannels, stackContext } from '../../src/preprocess/context.js';
+import { runCli } from '../helpers/hu.js';
+import { TempDir } from '../helpers/paths.js';
+
+let tmp: TempDir;
+let data: string;
+const TRAIN = ['--size', '32', '--batch', '16', '--seed', '3', '--threads', '1'];
+
+before(async () => {
+  tmp = new TempDir();
+  data = tmp.file('data');
+  await synthesize({ out: data, studies: 8, seed: 7, size: 64, positiveShare: 0.4, corrupt: 0 });
+});
+after(() => tmp.remove());
+
+/** The data set's slices copied under shuffled names (so path order is not slice order). */
+function shuffledCopy(name: string): string {
+  const dir = tmp.file(name);
+  mkdirSync(dir);
+  const files = readdirSync(join(data, 'images')).sort();
+  files.forEach((f, i) => copyFileSync(join(data, 'images', f), join(dir, `${String((i * 7919) % files.length).padStart(4, '0')}-${i % 3}.dcm`)));
+  return dir;
+}
+
+const bySop = (r: PredictResult) => new Map(r.slices.map((s) => [s.sop, [...s.probs]]));
+
+function assertSameProbabilities(a: PredictResult, b: PredictResult): void {
+  const pa = bySop(a);
+  const pb = bySop(b);
+  assert.equal(pa.size, pb.size);
+  for (const [sop, p] of pa) p.forEach((v, j) => assert.ok(Math.abs(v - pb.get(sop)![j]!) < 1e-6, `${sop} label ${j}: ${v} vs ${pb.get(sop)![j]}`));
+}
+
+test('stackContext: the slice\'s windows, then each neighbour\'s first (or every) window; series ends repeat the end slice', () => {
+  const [c, plane, length] = [3, 2, 4];
+  // Slice j's window w holds the value 10·j + w in both pixels.
+  const slices = Array.from({ length }, (_, j) => Uint8Array.from({ length: c * plane }, (_, i) => 10 * j + Math.floor(i / plane)));
+  const at = (j: number) => slices[j]!;
+  const channelValues = (out: Uint8Array) => Array.from({ length: out.length / plane }, (_, k) => out[k * plane]);
+  const first = new Uint8Array(contextChannels(c, { slices: 2, windows: 'first' }) * plane);
+  assert.equal(first.length / plane, 3 + 4);
+  stackContext(at, 0, length, c, plane, { slices: 2, windows: 'first' }, first, 0);
+  assert.deepEqual(channelValues(first), [0, 1, 2, 0, 0, 10, 20]);
+  stackContext(at, 3, length, c, plane, { slices: 2, windows: 'first' }, first, 0);
+  assert.deepEqual(channelValues(first), [30, 31, 32, 10, 20, 30, 30]);
+  const all = new Uint8Array(contextChannels(c, { slices: 1, windows: 'all' }) * plane);
+  stackContext(at, 1, length, c, plane, { slices: 1, windows: 'all' }, all, 0);
+  assert.deepEqual(channelValues(all), [10, 11, 12, 0, 1, 2, 20, 21, 22]);
+});
+
+test('a 2.5-D baseline (--context 1) trains, reads 5 channels, and predicts a slice from its neighbours whatever the file names', async () => {
+  const out = tmp.file('ctx');
+  const r = runCli(['train', '--data', data, '--out', out, '--epochs', '2', '--context', '1', ...TRAIN]);
+  assert.equal(r.status, 0, r.stderr);
+  const card = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
+  assert.equal(card.input.channels, 5);
+  assert.deepEqual(card.input.context, { slices: 1, windows: 'first' });
+  const inOrder = await predictFiles(out, [join(data, 'images')], { threads: 0 });
+  assert.equal(inOrder.rejected.length, 0);
+  assert.equal(inOrder.series?.length, 8);
+  assertSameProbabilities(inOrder, await predictFiles(out, [shuffledCopy('ctx-shuffled')], { threads: 1 }));
+  // A slice alone is its own neighbour: a different input than within its series.
+  const middle = inOrder.slices[Math.floor(inOrder.slices.length / 2)]!;
+  const alone = await predictFiles(out, [middle.path], { threads: 0 });
+  assert.ok([...alone.slices[0]!.probs].some((v, j) => Math.abs(v - middle.probs[j]!) > 1e-5), 'the neighbours change the prediction');
+});
+
+test('baseline+seq trains on a baseline\'s series of embeddings; its model.onnx takes a whole series and uses it', async () => {
+  const base = tmp.file('base');
+  assert.equal(runCli(['train', '--data', data, '--out', base, '--epochs', '2', ...TRAIN]).status, 0);
+  const missing = runCli(['train', '--data', data, '--out', tmp.file('no-base'), '--model', 'baseline+seq', ...TRAIN]);
+  assert.notEqual(missing.status, 0);
+  assert.match(missing.stderr, /--model baseline\+seq needs --base-model DIR/);
+  const wrong = runCli(['train', '--data', data, '--out', tmp.file('wrong'), '--model', 'inception+seq', '--base-model', base, ...TRAIN]);
+  assert.match(wrong.stderr, /is a baseline model; --model inception\+seq needs a inception one/);
+
+  const seq = tmp.file('seq');
+  const r = runCli(['train', '--data', data, '--out', seq, '--model', 'baseline+seq', '--base-model', base, '--epochs', '5', '--json', ...TRAIN]);
+  assert.equal(r.status, 0, r.stderr);
+  const card = JSON.parse(readFileSync(join(seq, 'model.json'), 'utf8'));
+  assert.equal(card.architecture.name, 'baseline+seq');
+  assert.equal(card.input.series, true);
+  assert.equal(card.architecture.options.embedding, 'act4');
+
+  const whole = await predictFiles(seq, [join(data, 'images')], { threads: 0 });
+  assert.equal(whole.slices.length, (await predictFiles(base, [join(data, 'images')], { threads: 0 })).slices.length);
+  assertSameProbabilities(whole, await predictFiles(seq, [shuffledCopy('seq-shuffled')], { threads: 1 }));
+  // Leaving out one slice of a series changes its neighbours' outputs (the temporal convolutions
+  // reach them) but not the slices of other series.
+  const series = whole.slices.filter((s) => s.series === whole.slices[0]!.series).sort((a, b) => a.position! - b.position!);
+  const dropped = series[Math.floor(series.length / 2)]!;
+  const partial = bySop(await predictFiles(seq, whole.slices.filter((s) => s !== dropped).map((s) => s.path), { threads: 0 }));
+  const next = series[series.indexOf(dropped) + 1]!;
+  assert.ok(partial.get(next.sop)!.some((v, j) => Math.abs(v - next.probs[j]!) > 1e-6), 'the neighbour of the left-out slice changes');
+  const other = whole.slices.find((s) => s.series !== dropped.series)!;
+  partial.get(other.sop)!.forEach((v, j) => assert.ok(Math.abs(v - other.probs[j]!) < 1e-6));
+});
