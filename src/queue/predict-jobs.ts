@@ -2,6 +2,10 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type RejectedFile, type SlicePrediction, predictFiles } from '../models/predict.js';
+import { headerRecord } from '../data/header-record.js';
+import { stampOf } from '../data/index-dir.js';
+import type { ModelCard } from '../models/folder.js';
+import { seriesAware } from '../models/predict-series.js';
 import { type EnqueueBase, type RunManifest, enqueueShards, resultPath, sha256, writeAtomically } from './shards.js';
 
 export const PREDICT_JOB = 'predict';
@@ -29,7 +33,30 @@ export interface ShardResult {
 export async function enqueuePredict(o: EnqueueBase & { model: string }): Promise<PredictManifest> {
   const model = resolve(o.model);
   const salt = sha256([readFileSync(join(model, 'model.onnx'))]);
-  return (await enqueueShards(o, PREDICT_JOB, salt, { model }, (s, out) => ({ model, out, files: s.files, key: s.key }))) as PredictManifest;
+  const card = JSON.parse(readFileSync(join(model, 'model.json'), 'utf8')) as ModelCard;
+  // A model that reads neighbours or whole series gets whole series per job.
+  const groups = seriesAware(card) ? seriesGroupsOf : undefined;
+  return (await enqueueShards(o, PREDICT_JOB, salt, { model }, (s, out) => ({ model, out, files: s.files, key: s.key }), groups)) as PredictManifest;
+}
+
+/** The files grouped by series (read from their headers; files without a usable header alone), series in order of first appearance. */
+function seriesGroupsOf(files: string[]): string[][] {
+  const records = files.map((f) => {
+    const s = stampOf(f);
+    return 'status' in s ? s : headerRecord(s);
+  });
+  const bySeries = new Map<string, string[]>();
+  const groups: string[][] = [];
+  for (const r of records) {
+    const uid = r.status === 'ok' ? r.seriesInstanceUID : undefined;
+    const g = uid === undefined ? undefined : bySeries.get(uid);
+    if (g) g.push(r.path);
+    else {
+      groups.push([r.path]);
+      if (uid !== undefined) bySeries.set(uid, groups[groups.length - 1]!);
+    }
+  }
+  return groups;
 }
 
 /** A worker's handling of one predict job: predict the shard's files, write the shard's result. */

@@ -65,23 +65,34 @@ export interface EnqueueBase {
   attempts?: number;
 }
 
+/** Consecutive groups packed into parts of at most `size` files; a group is never split (a larger one is a part of its own). */
+export function packGroups(groups: readonly string[][], size: number): string[][] {
+  const parts: string[][] = [];
+  let part: string[] = [];
+  for (const g of groups) {
+    if (part.length > 0 && part.length + g.length > size) {
+      parts.push(part);
+      part = [];
+    }
+    part.push(...g);
+  }
+  if (part.length > 0) parts.push(part);
+  return parts;
+}
+
 /**
  * Expands the inputs, splits them into shards keyed with `salt`, writes OUT/manifest.json (with
  * `extra` fields) and adds one job `name` per shard, its data `jobData(shard)`.
  */
 export async function enqueueShards<K extends string, D extends object>(
-  o: EnqueueBase, kind: K, salt: string, extra: object, jobData: (s: Shard, out: string) => D,
+  o: EnqueueBase, kind: K, salt: string, extra: object, jobData: (s: Shard, out: string) => D, groups?: (files: string[]) => string[][],
 ): Promise<RunManifest<K>> {
   const shard = o.shard ?? DEFAULT_SHARD;
   if (!(Number.isInteger(shard) && shard >= 1)) throw new Error(`shard ${shard}: expected an integer ≥ 1`);
   const out = resolve(o.out);
   const input = await expandInputs(o.inputs);
   const files = input.files.map((f) => resolve(f));
-  const shards: Shard[] = [];
-  for (let i = 0; i < files.length; i += shard) {
-    const part = files.slice(i, i + shard);
-    shards.push({ key: shardKey(salt, part), files: part });
-  }
+  const shards = packGroups(groups ? groups(files) : files.map((f) => [f]), shard).map((part) => ({ key: shardKey(salt, part), files: part }));
   mkdirSync(join(out, 'results'), { recursive: true });
   const manifest: RunManifest<K> = { kind, ...extra, files, rejected: input.rejected, skipped: input.skipped, shards };
   writeAtomically(manifestPath(out), JSON.stringify(manifest, null, 1) + '\n');
