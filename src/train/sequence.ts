@@ -8,10 +8,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CacheInfo } from '../data/cache.js';
 import type { Db } from '../data/db.js';
-import { sequential } from '../engine/index.js';
 import { loadModelFolder, modelCard, type ModelFolder } from '../models/folder.js';
 import type { Architecture, SliceArchitecture } from '../models/registry.js';
-import { EMBEDDING_NODES, embeddingModel, type SequenceHeadOptions, sequenceHeadLayers, sequenceModel } from '../models/sequence.js';
+import { EMBEDDING_NODES, embeddingModel, type SequenceHeadOptions, sequenceHeadModel, sequenceModel } from '../models/sequence.js';
 import { cachedSamples } from './dataset.js';
 import { cachedFeatures } from './features.js';
 import type { TrainData, TrainOptions, TrainTarget } from './loop.js';
@@ -56,6 +55,6 @@ export async function sequencePlan(
   const whole = sequenceModel(base.model, embedding, head);
   return {
     data: { train, val, key: `${cache.key}/features-${key}` },
-    target: { model: sequential([features.dim], sequenceHeadLayers(head)), card, exportModel: (trained) => ({ model: whole, weights: new Map([...base.weights, ...trained]) }) },
+    target: { model: sequenceHeadModel(features.dim, head), card, exportModel: (trained) => ({ model: whole, weights: new Map([...base.weights, ...trained]) }) },
   };
 }

@@ -4,7 +4,10 @@ import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { synthesize } from '../../src/data/phantom/synth.js';
+import { compileInference, initWeights, openSession, ort } from '../../src/engine/index.js';
+import { loadModelFolder } from '../../src/models/folder.js';
 import { predictFiles, type PredictResult } from '../../src/models/predict.js';
+import { sequenceModel } from '../../src/models/sequence.js';
 import { contextChannels, stackContext } from '../../src/preprocess/context.js';
 import { runCli } from '../helpers/hu.js';
 import { TempDir } from '../helpers/paths.js';
@@ -80,6 +83,19 @@ test('baseline+seq trains on a baseline\'s series of embeddings; its model.onnx 
   assert.match(missing.stderr, /--model baseline\+seq needs --base-model DIR/);
   const wrong = runCli(['train', '--data', data, '--out', tmp.file('wrong'), '--model', 'inception+seq', '--base-model', base, ...TRAIN]);
   assert.match(wrong.stderr, /is a baseline model; --model inception\+seq needs a inception one/);
+
+  // A fresh head adds zero corrections: the untrained sequence model computes the 2-D model's outputs.
+  const folder = loadModelFolder(base);
+  const fresh = sequenceModel(folder.model, 'act4');
+  const x = Float32Array.from({ length: 5 * 3 * 32 * 32 }, (_, i) => ((i * 2654435761) % 1000) / 1000);
+  const run = async (m: typeof fresh, w: Map<string, Float32Array>) => {
+    const session = await openSession(compileInference(m, w));
+    const p = (await session.run({ input: new ort.Tensor('float32', x, [5, 3, 32, 32]) })).probabilities!.data as Float32Array;
+    await session.release();
+    return p;
+  };
+  const [p2d, pSeq] = [await run(folder.model, folder.weights), await run(fresh, new Map([...initWeights(fresh, 1), ...folder.weights]))];
+  p2d.forEach((v, i) => assert.ok(Math.abs(v - pSeq[i]!) < 1e-6, `row ${Math.floor(i / 6)} label ${i % 6}: ${v} vs ${pSeq[i]}`));
 
   const seq = tmp.file('seq');
   const r = runCli(['train', '--data', data, '--out', seq, '--model', 'baseline+seq', '--base-model', base, '--epochs', '5', '--json', ...TRAIN]);

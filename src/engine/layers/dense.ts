@@ -6,6 +6,8 @@ import { single } from './layer.js';
 export interface DenseOptions {
   units: number;
   bias?: boolean;
+  /** Start the weights at zero (a residual branch that starts out adding nothing). */
+  zeroInit?: boolean;
 }
 
 export class Dense implements Layer {
@@ -13,7 +15,7 @@ export class Dense implements Layer {
   readonly config: Required<DenseOptions>;
 
   constructor(options: DenseOptions) {
-    this.config = { bias: true, ...options };
+    this.config = { bias: true, zeroInit: false, ...options };
   }
 
   private features(inputShapes: readonly Shape[]): number {
@@ -30,7 +32,7 @@ export class Dense implements Layer {
   params(inputShapes: readonly Shape[]): ParamSpec[] {
     const n = this.features(inputShapes);
     const u = this.config.units;
-    const weight: ParamSpec = { name: 'weight', shape: [n, u], init: { kind: 'glorotUniform', fanIn: n, fanOut: u } };
+    const weight: ParamSpec = { name: 'weight', shape: [n, u], init: this.config.zeroInit ? { kind: 'zeros' } : { kind: 'glorotUniform', fanIn: n, fanOut: u } };
     return this.config.bias ? [weight, { name: 'bias', shape: [u], init: { kind: 'zeros' } }] : [weight];
   }
 
