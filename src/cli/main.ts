@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerCalibrate } from './commands/calibrate.js';
 import { registerEval } from './commands/eval.js';
 import { registerExplain } from './commands/explain.js';
 import { registerIndex } from './commands/index-cmd.js';
@@ -27,6 +28,7 @@ registerPreprocess(program);
 registerTrain(program);
 registerCompareOptimizers(program);
 registerEval(program);
+registerCalibrate(program);
 registerPredict(program);
 registerExplain(program);
 registerQueue(program);
