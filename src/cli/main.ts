@@ -12,6 +12,7 @@ import { registerSplit } from './commands/split.js';
 import { registerStats } from './commands/stats.js';
 import { registerSynth } from './commands/synth.js';
 import { registerTrain } from './commands/train.js';
+import { registerTriage } from './commands/triage.js';
 import { registerCompareOptimizers } from './commands/compare-optimizers.js';
 
 const program = new Command('ich')
@@ -30,6 +31,7 @@ registerCompareOptimizers(program);
 registerEval(program);
 registerCalibrate(program);
 registerPredict(program);
+registerTriage(program);
 registerExplain(program);
 registerQueue(program);
 
