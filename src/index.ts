@@ -9,4 +9,5 @@ export * from './evaluate/index.js';
 export * from './train/index.js';
 export * from './explain/index.js';
 export * from './queue/index.js';
-export { evaluateModel, modelEvaluationJson, writeEvaluationReport, rocFigureOf, calibrationFigureOf, type EvaluateModelOptions, type ModelEvaluation } from './evaluate/evaluate-model.js';
+export { evaluateModel, predictLabelled, labelledStudyTable, modelEvaluationJson, writeEvaluationReport, rocFigureOf, calibrationFigureOf, type EvaluateModelOptions, type PredictPartOptions, type LabelledPrediction, type ModelEvaluation } from './evaluate/evaluate-model.js';
+export { calibrateStudies, type CalibrateStudiesOptions, type StudyCalibrationResult } from './evaluate/calibrate-model.js';

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerCalibrate } from './commands/calibrate.js';
 import { registerEval } from './commands/eval.js';
 import { registerExplain } from './commands/explain.js';
 import { registerIndex } from './commands/index-cmd.js';
@@ -11,6 +12,7 @@ import { registerSplit } from './commands/split.js';
 import { registerStats } from './commands/stats.js';
 import { registerSynth } from './commands/synth.js';
 import { registerTrain } from './commands/train.js';
+import { registerTriage } from './commands/triage.js';
 import { registerCompareOptimizers } from './commands/compare-optimizers.js';
 
 const program = new Command('ich')
@@ -27,7 +29,9 @@ registerPreprocess(program);
 registerTrain(program);
 registerCompareOptimizers(program);
 registerEval(program);
+registerCalibrate(program);
 registerPredict(program);
+registerTriage(program);
 registerExplain(program);
 registerQueue(program);
 

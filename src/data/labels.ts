@@ -6,6 +6,11 @@ export const LABELS = ['any', 'epidural', 'intraparenchymal', 'intraventricular'
 export type Label = (typeof LABELS)[number];
 export const LABEL_COUNT = LABELS.length;
 
+/** Six values in LABELS order as a record keyed by label. */
+export function byLabel<T>(values: readonly T[]): Record<Label, T> {
+  return Object.fromEntries(LABELS.map((l, j) => [l, values[j]])) as Record<Label, T>;
+}
+
 const labelIndex = new Map<string, number>(LABELS.map((l, i) => [l, i]));
 
 /** Problems found in a labels CSV; each list holds the offending IDs (or line numbers). */

@@ -6,11 +6,13 @@ import { LABELS, type LabelReport, readLabelsCsv } from '../data/labels.js';
 import type { Part } from '../data/split.js';
 import { calibrationFigure, type CalibrationSeries } from '../figures/calibration.js';
 import { rocFigure, type RocOperatingPoint } from '../figures/roc.js';
-import { predictFiles, type RejectedFile } from '../models/predict.js';
+import { predictFiles, type PredictResult, type RejectedFile, type SlicePrediction } from '../models/predict.js';
 import { labelPrevalence } from './log-loss.js';
 import { type EvaluateOptions, type EvaluationReport, evaluate, evaluationJson } from './report.js';
+import { type StudyEvaluation, type StudyTable, evaluateStudies, studyEvaluationJson, studyTable } from './study.js';
 
-export interface EvaluateModelOptions {
+/** Which labelled slices of a data folder to predict, and how. */
+export interface PredictPartOptions {
   /** RSNA labels CSV; default DIR/labels.csv. */
   labelsCsv?: string;
   /** Which slices: a part of the index's split, or every file under DIR; default `test` when DIR's index has a split, else `all`. */
@@ -20,8 +22,26 @@ export interface EvaluateModelOptions {
   threads?: number;
   batch?: number;
   onProgress?: (done: number, total: number) => void;
+}
+
+export interface EvaluateModelOptions extends PredictPartOptions {
   threshold?: number;
   sensitivityTarget?: number;
+}
+
+/** A model's predictions on the labelled slices of a data folder's part. */
+export interface LabelledPrediction {
+  data: string;
+  part: Part | 'all';
+  labelsCsv: string;
+  labelReport: LabelReport;
+  /** The train part's label prevalence, when predicting val or test of a split. */
+  trainPrevalence?: number[];
+  predicted: PredictResult;
+  /** Predicted slices with a complete label row, in prediction order, and their labels. */
+  labelled: { slice: SlicePrediction; labels: Float32Array }[];
+  /** Predicted slices without a complete label row (their SOPInstanceUIDs). */
+  unlabelled: string[];
 }
 
 export interface ModelEvaluation {
@@ -40,6 +60,8 @@ export interface ModelEvaluation {
   rejected: RejectedFile[];
   labelReport: LabelReport;
   report: EvaluationReport;
+  /** The same slices per study (each label's maximum over the study's slices; calibrated too when the model card has a study calibration). */
+  study: StudyEvaluation;
   seconds: number;
 }
 
@@ -54,15 +76,13 @@ function partFiles(db: Db, part: Part): { path: string; sop: string }[] {
 }
 
 /**
- * Predicts the labelled slices of `dataDir` with the model folder `modelDir` and evaluates them
- * (weighted log loss, per-label AUC, operating points, calibration, the prevalence-only baseline).
+ * Predicts the slices of `dataDir` with the model folder `modelDir` and pairs them with their labels.
  * With an index (DIR/.ich/index.db) that has a split, the slices are the usable files of one part
- * (default `test`) and the baseline predicts the train part's prevalence; otherwise every file under
- * DIR is predicted and the baseline uses the evaluated set's own prevalence. Files are read fresh
- * (not from the tensor cache), so stale or broken files show up in `rejected`.
+ * (default `test`), and the train part's prevalence comes along; otherwise every file under DIR is
+ * predicted. Files are read fresh (not from the tensor cache), so stale or broken files show up in
+ * `predicted.rejected`. Throws when no predicted slice has a complete label row.
  */
-export async function evaluateModel(modelDir: string, dataDir: string, options: EvaluateModelOptions = {}): Promise<ModelEvaluation> {
-  const started = performance.now();
+export async function predictLabelled(modelDir: string, dataDir: string, options: PredictPartOptions = {}): Promise<LabelledPrediction> {
   const data = resolve(dataDir);
   const labelsCsv = options.labelsCsv ?? join(data, 'labels.csv');
   if (!existsSync(labelsCsv)) throw new Error(`no labels: ${labelsCsv} does not exist (pass --labels CSV)`);
@@ -73,7 +93,7 @@ export async function evaluateModel(modelDir: string, dataDir: string, options: 
   const db = existsSync(dbPath) ? openIndexDb(dbPath) : undefined;
   let part: Part | 'all';
   let inputs: string[];
-  let prevalence: number[] | undefined;
+  let trainPrevalence: number[] | undefined;
   try {
     const split = db !== undefined && hasSplit(db);
     part = options.part ?? (split ? 'test' : 'all');
@@ -89,7 +109,7 @@ export async function evaluateModel(modelDir: string, dataDir: string, options: 
         if (train.length > 0) {
           const flat = new Float32Array(train.length * LABELS.length);
           train.forEach((v, i) => flat.set(v, i * LABELS.length));
-          prevalence = labelPrevalence(flat, train.length);
+          trainPrevalence = labelPrevalence(flat, train.length);
         }
       }
     }
@@ -99,35 +119,55 @@ export async function evaluateModel(modelDir: string, dataDir: string, options: 
 
   const predicted = await predictFiles(modelDir, inputs, { threads: options.threads, batch: options.batch, onProgress: options.onProgress });
   const unlabelled: string[] = [];
-  const kept: { probs: Float32Array; labels: Float32Array }[] = [];
+  const labelled: LabelledPrediction['labelled'] = [];
   for (const s of predicted.slices) {
     const y = labels.get(s.sop);
     if (!y || y.some(Number.isNaN)) unlabelled.push(s.sop);
-    else kept.push({ probs: s.probs, labels: y });
+    else labelled.push({ slice: s, labels: y });
   }
-  const n = kept.length;
-  if (n === 0) throw new Error(`none of the ${predicted.slices.length} predicted slices (${part}) has a complete row in ${labelsCsv}`);
+  if (labelled.length === 0) throw new Error(`none of the ${predicted.slices.length} predicted slices (${part}) has a complete row in ${labelsCsv}`);
+  return { data, part, labelsCsv, labelReport: labelTable.report, trainPrevalence, predicted, labelled, unlabelled };
+}
+
+/** The labelled slices of a prediction grouped into studies, with study labels (positive when any slice is). */
+export function labelledStudyTable(p: LabelledPrediction): StudyTable {
+  const labelOf = new Map(p.labelled.map((l) => [l.slice.sop, l.labels]));
+  return studyTable(p.labelled.map((l) => l.slice), (s) => labelOf.get(s.sop)!);
+}
+
+/**
+ * Predicts the labelled slices of `dataDir` with the model folder `modelDir` and evaluates them
+ * (weighted log loss, per-label AUC, operating points, calibration, the prevalence-only baseline),
+ * per slice and per study. The slices are chosen as predictLabelled does (default: the test part
+ * of the index's split); the baseline predicts the train part's prevalence when there is one, else
+ * the evaluated set's own.
+ */
+export async function evaluateModel(modelDir: string, dataDir: string, options: EvaluateModelOptions = {}): Promise<ModelEvaluation> {
+  const started = performance.now();
+  const p = await predictLabelled(modelDir, dataDir, options);
   const k = LABELS.length;
+  const n = p.labelled.length;
   const probs = new Float32Array(n * k);
   const y = new Float32Array(n * k);
-  kept.forEach((s, i) => {
-    probs.set(s.probs, i * k);
+  p.labelled.forEach((s, i) => {
+    probs.set(s.slice.probs, i * k);
     y.set(s.labels, i * k);
   });
-  const evalOptions: EvaluateOptions = { prevalence, threshold: options.threshold, sensitivityTarget: options.sensitivityTarget };
+  const evalOptions: EvaluateOptions = { prevalence: p.trainPrevalence, threshold: options.threshold, sensitivityTarget: options.sensitivityTarget };
   const report = evaluate(probs, y, n, evalOptions);
   return {
-    model: predicted.model,
-    data,
-    part,
-    selection: part === 'all' ? 'scan' : 'index-split',
-    baselinePrevalence: prevalence ? 'train-part' : 'evaluated-set',
-    files: predicted.slices.length + predicted.rejected.length,
-    predicted: predicted.slices.length,
-    unlabelled,
-    rejected: predicted.rejected,
-    labelReport: labelTable.report,
+    model: p.predicted.model,
+    data: p.data,
+    part: p.part,
+    selection: p.part === 'all' ? 'scan' : 'index-split',
+    baselinePrevalence: p.trainPrevalence ? 'train-part' : 'evaluated-set',
+    files: p.predicted.slices.length + p.predicted.rejected.length,
+    predicted: p.predicted.slices.length,
+    unlabelled: p.unlabelled,
+    rejected: p.predicted.rejected,
+    labelReport: p.labelReport,
     report,
+    study: evaluateStudies(labelledStudyTable(p), p.predicted.card.study?.calibration),
     seconds: (performance.now() - started) / 1000,
   };
 }
@@ -136,6 +176,7 @@ export async function evaluateModel(modelDir: string, dataDir: string, options: 
 export function modelEvaluationJson(e: ModelEvaluation): Record<string, unknown> {
   return {
     ...evaluationJson(e.report),
+    study: studyEvaluationJson(e.study),
     baseline_prevalence_source: e.baselinePrevalence,
     model: e.model,
     data: e.data,

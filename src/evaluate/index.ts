@@ -5,3 +5,4 @@ export { sensitivitySpecificity, thresholdForSensitivity, type OperatingPoint } 
 export { reliabilityBins, expectedCalibrationError, type ReliabilityBin } from './calibration.js';
 export { evaluate, formatEvaluation, evaluationJson, type EvaluateOptions, type EvaluationReport, type CalibrationReport } from './report.js';
 export { checkMatrix, checkProbabilities, checkBinary, checkPaired, column } from './validate.js';
+export { aggregateStudies, studyTable, fitPlatt, applyPlatt, fitStudyCalibration, calibrateStudy, evaluateStudies, studyEvaluationJson, formatStudyEvaluation, triageOrder, triageList, triageAny, DRIVING_SLICES, PLATT_PRIOR_PRECISION, type DrivingSlice, type StudyAggregate, type PlattParams, type StudyCalibrationCard, type StudyEvaluation, type StudyTable, type TriageEntry } from './study.js';

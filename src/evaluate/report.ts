@@ -1,5 +1,5 @@
 // evaluate(): every number `ich eval` prints, for one set of predictions against its labels.
-import { LABELS, type Label } from '../data/labels.js';
+import { LABELS, type Label, byLabel } from '../data/labels.js';
 import { expectedCalibrationError, reliabilityBins, type ReliabilityBin } from './calibration.js';
 import { METRIC_WEIGHTS, logLosses, prevalenceLogLosses } from './log-loss.js';
 import { aucFromGroups, rocCurveFromGroups, tieGroups, type RocCurve } from './roc.js';
@@ -51,10 +51,6 @@ export interface EvaluationReport {
   /** `any` at the largest threshold reaching the target sensitivity; threshold and point null without positives. */
   anyAtSensitivity: { target: number; threshold: number | null; point: OperatingPoint | null };
   calibration: Record<Label, CalibrationReport>;
-}
-
-function byLabel<T>(values: readonly T[]): Record<Label, T> {
-  return Object.fromEntries(LABELS.map((l, j) => [l, values[j]])) as Record<Label, T>;
 }
 
 /**

@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LABELS } from '../data/labels.js';
 import { compileInference, type Model, modelParams, type Weights } from '../engine/index.js';
+import type { StudyCalibrationCard } from '../evaluate/study.js';
 import { type ContextSpec, contextChannels } from '../preprocess/context.js';
 import type { HuWindow } from '../preprocess/window.js';
 import { buildModel, type Architecture } from './registry.js';
@@ -29,6 +30,8 @@ export interface ModelCard {
   labels: readonly string[];
   training?: Record<string, unknown>;
   metrics?: Record<string, unknown>;
+  /** Study-level probabilities: aggregation and per-label Platt calibration (written by calibrateStudies). */
+  study?: StudyCalibrationCard;
   created: string;
 }
 
@@ -53,14 +56,25 @@ export function saveModelFolder(dir: string, folder: ModelFolder): void {
   }));
   writeSafetensors(join(dir, 'weights.safetensors'), tensors, { format: 'ichdetect-model', architecture: folder.card.architecture.name });
   writeFileSync(join(dir, 'model.onnx'), compileInference(folder.model, folder.weights, { name: folder.card.architecture.name }));
-  writeFileSync(join(dir, 'model.json'), JSON.stringify(folder.card, null, 2) + '\n');
+  writeModelCard(dir, folder.card);
+}
+
+/** Writes DIR/model.json. */
+export function writeModelCard(dir: string, card: ModelCard): void {
+  writeFileSync(join(dir, 'model.json'), JSON.stringify(card, null, 2) + '\n');
+}
+
+/** Reads and checks DIR/model.json (the card alone, without the weights). */
+export function readModelCard(dir: string): ModelCard {
+  const card = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as ModelCard;
+  if (card.format !== 'ichdetect-model') throw new Error(`${dir}/model.json is not an ichdetect model card`);
+  if (card.version > MODEL_FORMAT_VERSION) throw new Error(`${dir}: model format ${card.version} is newer than this ichdetect (${MODEL_FORMAT_VERSION})`);
+  return card;
 }
 
 /** Reads a model folder back: the card, the rebuilt layer graph and its weights (checked against it). */
 export function loadModelFolder(dir: string): ModelFolder {
-  const card = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as ModelCard;
-  if (card.format !== 'ichdetect-model') throw new Error(`${dir}/model.json is not an ichdetect model card`);
-  if (card.version > MODEL_FORMAT_VERSION) throw new Error(`${dir}: model format ${card.version} is newer than this ichdetect (${MODEL_FORMAT_VERSION})`);
+  const card = readModelCard(dir);
   const model = buildModel(card.architecture);
   const { tensors } = readSafetensors(join(dir, 'weights.safetensors'));
   const weights: Weights = new Map();

@@ -7,6 +7,7 @@ import { scanForDicom } from '../data/scan.js';
 import type { PredictRecord, PredictTask } from '../data/workers/predict-worker.js';
 import { asDicomError } from '../dicom/errors.js';
 import { openSession, ort } from '../engine/session.js';
+import { aggregateStudies, calibrateStudy, type StudyAggregate, type StudyCalibrationCard, triageOrder } from '../evaluate/study.js';
 import { decodeInOrder } from './decode-ahead.js';
 import { predictBySeries, type SeriesSummary, seriesAware } from './predict-series.js';
 import { loadModelFolder, type ModelCard } from './folder.js';
@@ -41,18 +42,18 @@ export interface RejectedFile {
   reason: string;
 }
 
-export interface StudyPrediction {
-  studyInstanceUID: string;
-  patientID: string;
-  slices: number;
-  series: number;
-  /** Study-level `any`: the maximum over its slices (no study context yet). */
+/** A study: its raw scores (each label's maximum over the slices) and driving slices, and, when the model card has a study calibration, its calibrated probabilities. */
+export interface StudyPrediction extends StudyAggregate {
+  /** Study-level raw `any`: the maximum over its slices (= perLabel.any). */
   any: number;
-  /** Each label's maximum over the slices. */
-  perLabel: Record<Label, number>;
-  /** The slice with the highest `any`. */
+  /** The slice with the highest `any` (= drivers.any[0]). */
   topSlice: { sop: string; path: string; any: number };
+  /** Each label's probability through the card's Platt calibration (absent when the card has none). */
+  calibrated?: Record<Label, number>;
 }
+
+/** How study probabilities are formed: the maximum over slices, then Platt scaling when the card has a study calibration. */
+export type StudyAggregation = 'max-over-slices' | 'max-over-slices+platt';
 
 export interface PredictResult {
   /** The model folder (resolved) and its card. */
@@ -66,10 +67,10 @@ export interface PredictResult {
   skipped: string[];
   /** Models that read series (2.5-D or sequence): each series as assembled, with what is odd about it. */
   series?: SeriesSummary[];
-  /** One row per study, highest `any` first. */
+  /** One row per study, most urgent first (triageOrder: calibrated `any` when available, then raw `any`). */
   studies: StudyPrediction[];
-  /** How study-level probabilities are formed from slices: for now the maximum over slices. */
-  studyAggregation: 'max-over-slices';
+  /** How study-level probabilities are formed from slices. */
+  studyAggregation: StudyAggregation;
   seconds: number;
 }
 
@@ -155,7 +156,7 @@ export async function predictFiles(modelDir: string, inputs: readonly string[], 
     if (!('probs' in o)) rejected.push(o);
     else if (isFirstOfSop(firstPath, o, rejected)) slices.push(o);
   }
-  return { model, card, slices, rejected, skipped: input.skipped, ...(series ? { series } : {}), studies: summarizeStudies(slices), studyAggregation: 'max-over-slices', seconds: (performance.now() - started) / 1000 };
+  return { model, card, slices, rejected, skipped: input.skipped, ...(series ? { series } : {}), studies: summarizeStudies(slices, card.study), studyAggregation: card.study ? 'max-over-slices+platt' : 'max-over-slices', seconds: (performance.now() - started) / 1000 };
 }
 
 /** The `probabilities` output of a model session for one input tensor. */
@@ -189,33 +190,17 @@ export function isFirstOfSop(firstPath: Map<string, string>, file: { path: strin
   return true;
 }
 
-/** Per-study summary: slice and series counts, each label's maximum over the slices, and the top slice on `any`; highest `any` first. */
-export function summarizeStudies(slices: readonly SlicePrediction[]): StudyPrediction[] {
-  const groups = new Map<string, SlicePrediction[]>();
-  for (const s of slices) {
-    const g = groups.get(s.study);
-    if (g) g.push(s);
-    else groups.set(s.study, [s]);
-  }
-  const studies: StudyPrediction[] = [];
-  for (const [study, group] of groups) {
-    const max = LABELS.map(() => -Infinity);
-    let top = group[0]!;
-    for (const s of group) {
-      LABELS.forEach((_, j) => (max[j] = Math.max(max[j]!, s.probs[j]!)));
-      if (s.probs[0]! > top.probs[0]!) top = s;
-    }
-    studies.push({
-      studyInstanceUID: study,
-      patientID: group[0]!.patient,
-      slices: group.length,
-      series: new Set(group.map((s) => s.series)).size,
-      any: max[0]!,
-      perLabel: Object.fromEntries(LABELS.map((l, j) => [l, max[j]])) as Record<Label, number>,
-      topSlice: { sop: top.sop, path: top.path, any: top.probs[0]! },
-    });
-  }
-  return studies.sort((a, b) => b.any - a.any || (a.studyInstanceUID < b.studyInstanceUID ? -1 : a.studyInstanceUID > b.studyInstanceUID ? 1 : 0));
+/**
+ * Per-study summary: slice and series counts, each label's maximum over the slices, the driving
+ * slices, and with a study calibration (a model card's `study`) the calibrated probabilities; most
+ * urgent first (triageOrder).
+ */
+export function summarizeStudies(slices: readonly SlicePrediction[], study?: StudyCalibrationCard): StudyPrediction[] {
+  const studies = aggregateStudies(slices).map((s): StudyPrediction => {
+    const top = s.drivers.any[0]!;
+    return { ...s, any: s.perLabel.any, topSlice: { sop: top.sop, path: top.path, any: top.probability }, ...(study ? { calibrated: calibrateStudy(s.perLabel, study.calibration) } : {}) };
+  });
+  return triageOrder(studies);
 }
 
 /** The RSNA submission: `ID,Label`, then six rows `<SOPInstanceUID>_<subtype>,<probability>` per slice (`ID_<hex>_any` for RSNA files). */
@@ -225,11 +210,20 @@ export function formatSubmission(slices: readonly SlicePrediction[], digits = 6)
   return parts.join('\n') + '\n';
 }
 
-/** The per-study summary as CSV: study, patient, counts, each label's maximum, the top slice. */
+/** The per-study summary as CSV: study, patient, counts, each label's maximum, the top slice, then each label's calibrated probability (empty without a calibration). */
 export function formatStudiesCsv(studies: readonly StudyPrediction[], digits = 6): string {
-  const header = ['study_instance_uid', 'patient_id', 'slices', 'series', ...LABELS, 'top_slice_sop', 'top_slice_any'];
+  const header = ['study_instance_uid', 'patient_id', 'slices', 'series', ...LABELS, 'top_slice_sop', 'top_slice_any', ...LABELS.map((l) => `${l}_calibrated`)];
   const rows = studies.map((s) =>
-    [csvField(s.studyInstanceUID), csvField(s.patientID), s.slices, s.series, ...LABELS.map((l) => s.perLabel[l].toFixed(digits)), csvField(s.topSlice.sop), s.topSlice.any.toFixed(digits)].join(','),
+    [
+      csvField(s.studyInstanceUID),
+      csvField(s.patientID),
+      s.slices,
+      s.series,
+      ...LABELS.map((l) => s.perLabel[l].toFixed(digits)),
+      csvField(s.topSlice.sop),
+      s.topSlice.any.toFixed(digits),
+      ...LABELS.map((l) => s.calibrated?.[l].toFixed(digits) ?? ''),
+    ].join(','),
   );
   return [header.join(','), ...rows].join('\n') + '\n';
 }

@@ -1,10 +1,12 @@
 // trainRun(): what `ich train` does, as a library call — prepare the data folder (index → split →
 // cache), build the architecture's training plan (images, or cached features for a frozen base),
-// train, and return the result.
+// train, fit the study-level calibration on the val part, and return the result.
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defaultDbPath, openIndexDb } from '../data/db.js';
 import type { OptimizerConfig } from '../engine/index.js';
+import { calibrateStudies } from '../evaluate/calibrate-model.js';
+import type { StudyCalibrationCard } from '../evaluate/study.js';
 import { writeBackground } from '../explain/background.js';
 import { modelCard } from '../models/folder.js';
 import { type Architecture, buildModel } from '../models/registry.js';
@@ -51,7 +53,7 @@ export function optimizerConfig(kind: OptimizerKind): OptimizerConfig {
   return kind === 'sgd' ? { kind: 'sgd', momentum: 0.9 } : { kind };
 }
 
-export async function trainRun(o: TrainRunOptions): Promise<TrainResult & { out: string }> {
+export async function trainRun(o: TrainRunOptions): Promise<TrainResult & { out: string; study: StudyCalibrationCard }> {
   if (!ARCHITECTURES.includes(o.model)) throw new Error(`--model ${o.model}: expected ${ARCHITECTURES.join(' or ')}`);
   if (o.model !== 'inception' && (o.baseUntil || o.fineTuneFrom)) throw new Error('--base-until and --fine-tune-from apply to --model inception only');
   const sequence = SEQUENCE_ARCHITECTURES.includes(o.model as SequenceArchitecture) ? (o.model as SequenceArchitecture) : undefined;
@@ -81,7 +83,9 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainResult & { out:
     // The background sample the gradient explainer needs (background.u8 + .json), from the train part;
     // the explainers take one slice, so 2.5-D and sequence models have none.
     if (!sequence && !o.context?.slices) writeBackground(out, db, cache, { seed: o.seed });
-    return { out, ...trained };
+    // Study-level probabilities: Platt scaling of the per-study maxima, fitted on the val part (model.json's `study`).
+    const { card: study } = await calibrateStudies(out, o.data, { part: 'val', labelsCsv: o.labels, db: o.db, threads: o.threads, onProgress: (d, t) => o.onStage?.('calibrate', d, t) });
+    return { out, ...trained, study };
   } finally {
     db.close();
   }

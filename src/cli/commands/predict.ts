@@ -28,12 +28,12 @@ function summaryText(r: PredictResult, limit = 20): string {
     ...r.rejected.slice(0, limit).map((f) => `  ${f.path}: ${f.code}: ${f.reason}`),
     ...(r.rejected.length > limit ? [`  … ${r.rejected.length - limit} more`] : []),
     '',
-    `studies (study-level probability = maximum over its slices), highest any first:`,
+    `studies (study-level probability = maximum over its slices${r.card.study ? ', Platt-calibrated' : ''}), most urgent first:`,
     `${'study'.padEnd(28)} ${'slices'.padStart(6)} ${LABELS.map((l) => l.slice(0, 8).padStart(8)).join(' ')}  top slice`,
   ];
   for (const s of r.studies.slice(0, limit)) {
     const uid = s.studyInstanceUID.length > 28 ? `…${s.studyInstanceUID.slice(-27)}` : s.studyInstanceUID;
-    lines.push(`${uid.padEnd(28)} ${String(s.slices).padStart(6)} ${LABELS.map((l) => s.perLabel[l].toFixed(3).padStart(8)).join(' ')}  ${s.topSlice.sop}`);
+    lines.push(`${uid.padEnd(28)} ${String(s.slices).padStart(6)} ${LABELS.map((l) => (s.calibrated ?? s.perLabel)[l].toFixed(3).padStart(8)).join(' ')}  ${s.topSlice.sop}`);
   }
   if (r.studies.length > limit) lines.push(`… ${r.studies.length - limit} more studies (--studies FILE writes them all)`);
   return lines.join('\n') + '\n';

@@ -85,8 +85,9 @@ export function registerTrain(program: Command): void {
           if (!f.json) process.stdout.write(`epoch ${e.epoch + 1}: train loss ${e.trainLoss.toFixed(4)}, val weighted log loss ${e.valLoss.toFixed(4)}${e.best ? ' (best)' : ''}, ${e.imagesPerS.toFixed(0)} images/s, ${e.seconds.toFixed(1)} s\n`);
         },
       });
+      stopStages();
       const out = result.out;
       if (f.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-      else process.stdout.write(`${result.resumedFrom !== undefined ? `resumed after epoch ${result.resumedFrom + 1}; ` : ''}stopped: ${result.stopped}; best epoch ${result.bestEpoch + 1}, val weighted log loss ${result.bestValLoss.toFixed(4)}; model folder ${out} (${join(out, 'model.onnx')})\n`);
+      else process.stdout.write(`${result.resumedFrom !== undefined ? `resumed after epoch ${result.resumedFrom + 1}; ` : ''}stopped: ${result.stopped}; best epoch ${result.bestEpoch + 1}, val weighted log loss ${result.bestValLoss.toFixed(4)}; model folder ${out} (${join(out, 'model.onnx')}); study calibration fitted on ${result.study.fitted.studies} ${result.study.fitted.part} studies\n`);
     });
 }

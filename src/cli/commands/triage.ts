@@ -1,0 +1,58 @@
+import type { Command } from 'commander';
+import { triageList } from '../../evaluate/study.js';
+import { predictFiles, type PredictResult } from '../../models/predict.js';
+import { intOption } from '../options.js';
+import { progressBar } from '../progress.js';
+
+interface TriageFlags {
+  model: string;
+  json?: boolean;
+  limit?: number;
+  threads?: number;
+  batch: number;
+}
+
+/** What the study probabilities are, in one line. */
+function probabilityNote(r: PredictResult): string {
+  const fitted = r.card.study?.fitted;
+  return fitted
+    ? `calibrated (Platt scaling of each label's maximum over the slices, fitted on ${fitted.studies} studies of the ${fitted.part} part)`
+    : 'NOT calibrated: the maximum over each study\'s slices (run ich calibrate)';
+}
+
+export function registerTriage(program: Command): void {
+  program
+    .command('triage')
+    .description('predict DICOM files or folders and list their studies most urgent first: P(any), the most likely subtype, the key slice')
+    .requiredOption('--model <dir>', 'model folder (model.json, model.onnx), e.g. from ich train')
+    .argument('<input...>', 'DICOM files or folders (scanned recursively)')
+    .option('--json', 'print one JSON object')
+    .option('--limit <n>', 'list only the N most urgent studies (default: all)', intOption('--limit'))
+    .option('--threads <n>', 'decoding worker threads (default: one per core; 0: main thread)', intOption('--threads', 0))
+    .option('--batch <n>', 'slices per inference batch', intOption('--batch'), 32)
+    .action(async (inputs: string[], f: TriageFlags) => {
+      const bar = progressBar('predict', 'files');
+      const r = await predictFiles(f.model, inputs, { threads: f.threads, batch: f.batch, onProgress: bar.update });
+      bar.stop();
+      const list = triageList(r.studies).slice(0, f.limit);
+      if (f.json) {
+        const byUid = new Map(r.studies.map((s) => [s.studyInstanceUID, s]));
+        const entries = list.map((e) => {
+          const s = byUid.get(e.studyInstanceUID)!;
+          return { ...e, calibrated: s.calibrated ?? null, raw: s.perLabel, drivers: s.drivers };
+        });
+        process.stdout.write(JSON.stringify({ model: r.model, calibrated: r.card.study !== undefined, study_aggregation: r.studyAggregation, studies: entries, slices: r.slices.length, rejected: r.rejected }) + '\n');
+      } else {
+        const lines = [
+          `model ${r.model}: ${r.studies.length} studies, ${r.slices.length} slices, ${r.rejected.length} files rejected`,
+          `probabilities: ${probabilityNote(r)}`,
+          '',
+          `${'rank'.padStart(4)}  ${'study'.padEnd(40)} ${'P(any)'.padStart(6)}  ${'top subtype'.padEnd(16)} ${'P'.padStart(6)}  key slice`,
+          ...list.map((e) => `${String(e.rank).padStart(4)}  ${e.studyInstanceUID.padEnd(40)} ${e.any.toFixed(4)}  ${e.topSubtype.label.padEnd(16)} ${e.topSubtype.probability.toFixed(4)}  ${e.keySlice.sop}`),
+          ...(list.length < r.studies.length ? [`… ${r.studies.length - list.length} more studies`] : []),
+        ];
+        process.stdout.write(lines.join('\n') + '\n');
+      }
+      if (r.slices.length === 0) process.exitCode = 2;
+    });
+}
