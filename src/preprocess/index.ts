@@ -2,3 +2,4 @@ export { WINDOW_PRESETS, DEFAULT_WINDOWS, parseWindows, windowImage, type HuWind
 export { resampleArea } from './resample.js';
 export { sliceTensor, tensorSpec, DEFAULT_SIZE, type TensorSpec } from './tensor.js';
 export { fileTensor } from './file-tensor.js';
+export { stackContext, contextChannels, contextOffsets, checkContext, CONTEXT_WINDOWS, type ContextSpec } from './context.js';

@@ -8,3 +8,5 @@ export { BatchLoader, cachedSamples, epochOrder, type Sample, type SampleSource,
 export { augmentRecord, randomAugmentation, type Augmentation } from './augment.js';
 export { prepareData, type PipelineOptions } from './pipeline.js';
 export { predictLoader } from './predict-set.js';
+export { sequencePlan, sequenceBase, SEQUENCE_ARCHITECTURES, type SequenceArchitecture } from './sequence.js';
+export { SeriesSource, seriesGroups } from './series-source.js';
