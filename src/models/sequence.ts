@@ -44,7 +44,7 @@ export function sequenceHeadModel(dim: number, o: SequenceHeadOptions = {}): Mod
   return g.build(addSequenceHead(g, INPUT, dim, o));
 }
 
-/** The 2-D model up to its embedding: output = [embedding node ++ logits] per slice (the node SEQUENCE_INPUT). */
+/** The 2-D model up to its embedding: output = [embedding node ++ logits] per slice, or the logits alone when `embedding` is the output node (the node SEQUENCE_INPUT). */
 export function embeddingModel(base: Model, embedding: string): Model {
   return withSequence(base, embedding);
 }
@@ -59,7 +59,8 @@ function withSequence(base: Model, embedding: string, head?: SequenceHeadOptions
   const g = new GraphBuilder(base.inputShape);
   for (const n of base.nodes) g.add(n.layer, n.inputs, n.name, { frozen: n.frozen });
   if (g.shapeOf(embedding).length !== 1 || g.shapeOf(base.output).length !== 1) throw new Error(`embedding '${embedding}' and output '${base.output}' must be flat per slice`);
-  const input = g.add(new Concat(), [embedding, base.output], SEQUENCE_INPUT);
+  // Embedding = the output itself: a head over the logits alone (stacking on out-of-fold logits).
+  const input = g.add(new Concat(), embedding === base.output ? [base.output] : [embedding, base.output], SEQUENCE_INPUT);
   return g.build(head ? addSequenceHead(g, input, g.shapeOf(input)[0]!, head) : input);
 }
 

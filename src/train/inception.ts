@@ -10,7 +10,7 @@ import { type Architecture, buildModel } from '../models/registry.js';
 import { contextChannels } from '../preprocess/context.js';
 import { cachedSamples } from './dataset.js';
 import { cachedFeatures, FeatureSource } from './features.js';
-import { imageTrainData, type TrainData, type TrainOptions, type TrainTarget } from './loop.js';
+import { imageTrainData, type TrainData, type TrainOptions, type TrainTarget, trainSamples } from './loop.js';
 
 export interface InceptionPlanOptions extends TrainOptions {
   /** Last block of the base (default DEFAULT_BASE_UNTIL). */
@@ -43,7 +43,7 @@ export async function inceptionPlan(db: Db, cache: CacheInfo, o: InceptionPlanOp
   const base = inceptionPooledBase(model);
   const features = await cachedFeatures(db, cache, { key: `inception-${baseUntil}`, model: base, weights: pretrained }, cachedSamples(db, cache), { threads: o.threads, onProgress: o.onFeatures });
   const headModel: Model = sequential([features.dim], [[head.name, new Dense({ units: head.units })]]);
-  const train = new FeatureSource(cachedSamples(db, cache, 'train'), features, { batch: o.batch, seed: o.seed, shuffle: true, balance: o.balance });
+  const train = new FeatureSource(trainSamples(db, cache, o.exclude), features, { batch: o.batch, seed: o.seed, shuffle: true, balance: o.balance });
   const val = new FeatureSource(cachedSamples(db, cache, 'val'), features, { batch: 64, seed: 0 });
   return {
     data: { train, val, key: `${cache.key}/features-inception-${baseUntil}` },

@@ -5,7 +5,7 @@ import { weightedLogLoss } from '../evaluate/index.js';
 import { type ModelCard, saveModelFolder } from '../models/folder.js';
 import type { ContextSpec } from '../preprocess/context.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
-import { BatchLoader, cachedSamples, type SampleSource } from './dataset.js';
+import { BatchLoader, cachedSamples, type Sample, type SampleSource } from './dataset.js';
 import { predictLoader } from './predict-set.js';
 import { RunRecord } from './runs.js';
 
@@ -25,6 +25,8 @@ export interface TrainOptions {
   augment?: boolean;
   /** 2.5-D inputs: each slice with its neighbours along the series. */
   context?: ContextSpec;
+  /** File ids of the train part withheld from training (a fold held out for out-of-fold predictions). */
+  exclude?: ReadonlySet<number>;
   threads?: number;
   onStep?: (info: { epoch: number; step: number; steps: number; loss: number; imagesPerS: number }) => void;
   onEpoch?: (info: EpochResult) => void;
@@ -48,9 +50,15 @@ export interface TrainTarget {
 }
 
 /** Train and val sources over the image tensor cache (the val part unshuffled, never augmented). */
-export function imageTrainData(db: Db, cache: CacheInfo, opts: Pick<TrainOptions, 'batch' | 'seed' | 'balance' | 'augment' | 'context'>): TrainData {
+/** The train part's labelled, cached slices, without the withheld ones. */
+export function trainSamples(db: Db, cache: CacheInfo, exclude?: ReadonlySet<number>): Sample[] {
+  const all = cachedSamples(db, cache, 'train');
+  return exclude ? all.filter((s) => !exclude.has(s.fileId)) : all;
+}
+
+export function imageTrainData(db: Db, cache: CacheInfo, opts: Pick<TrainOptions, 'batch' | 'seed' | 'balance' | 'augment' | 'context' | 'exclude'>): TrainData {
   const { context } = opts;
-  const train = new BatchLoader(db, cache, cachedSamples(db, cache, 'train'), { batch: opts.batch, seed: opts.seed, shuffle: true, balance: opts.balance, augment: opts.augment, context });
+  const train = new BatchLoader(db, cache, trainSamples(db, cache, opts.exclude), { batch: opts.batch, seed: opts.seed, shuffle: true, balance: opts.balance, augment: opts.augment, context });
   const val = new BatchLoader(db, cache, cachedSamples(db, cache, 'val'), { batch: 64, seed: 0, context });
   return { train, val, key: context?.slices ? `${cache.key}/context-${context.slices}-${context.windows}` : cache.key };
 }
@@ -115,7 +123,7 @@ export async function trainModel(data: TrainData, target: TrainTarget, opts: Tra
         result.bestValLoss = valLoss;
         result.bestEpoch = epoch;
         const exported = target.exportModel?.(current) ?? { model, weights: current };
-        saveModelFolder(opts.out, { card: { ...card, training: { ...trainingSettings(opts), bestEpoch: epoch }, metrics: { val_weighted_log_loss: valLoss, val_n: v.n } }, ...exported });
+        saveModelFolder(opts.out, { card: { ...card, training: { ...card.training, ...trainingSettings(opts), bestEpoch: epoch }, metrics: { val_weighted_log_loss: valLoss, val_n: v.n } }, ...exported });
       }
       const e: EpochResult = { epoch, trainLoss: lossSum / images, valLoss, best, seconds, imagesPerS: images / seconds };
       result.epochs.push(e);
@@ -142,5 +150,6 @@ export async function trainModel(data: TrainData, target: TrainTarget, opts: Tra
 }
 
 function trainingSettings(o: TrainOptions): Record<string, unknown> {
-  return { epochs: o.epochs, batch: o.batch, optimizer: o.optimizer, lr: o.lr, seed: o.seed, patience: o.patience, balance: !!o.balance, augment: !!o.augment, ...(o.context?.slices ? { context: o.context } : {}) };
+  // A fold model says which slices it did not see.
+  return { epochs: o.epochs, batch: o.batch, optimizer: o.optimizer, lr: o.lr, seed: o.seed, patience: o.patience, balance: !!o.balance, augment: !!o.augment, ...(o.context?.slices ? { context: o.context } : {}), ...(o.exclude ? { withheld: o.exclude.size } : {}) };
 }

@@ -8,7 +8,7 @@ import type { OptimizerConfig } from '../engine/index.js';
 import { calibrateStudies } from '../evaluate/calibrate-model.js';
 import type { StudyCalibrationCard } from '../evaluate/study.js';
 import { writeBackground } from '../explain/background.js';
-import { modelCard } from '../models/folder.js';
+import { modelCard, readModelCard, writeModelCard } from '../models/folder.js';
 import { type Architecture, buildModel } from '../models/registry.js';
 import { contextChannels } from '../preprocess/context.js';
 import { tensorSpec } from '../preprocess/tensor.js';
@@ -45,6 +45,8 @@ export interface TrainRunOptions extends Omit<TrainOptions, 'optimizer' | 'epoch
   fineTuneFrom?: string;
   /** baseline+seq / inception+seq: the trained 2-D model folder whose embeddings the sequence head reads. */
   baseModel?: string;
+  /** +seq models: train the head on out-of-fold logits from this many fold models of the base's recipe (0: the base's own embeddings). */
+  folds?: number;
   onStage?: (stage: string, done: number, total: number) => void;
 }
 
@@ -53,10 +55,19 @@ export function optimizerConfig(kind: OptimizerKind): OptimizerConfig {
   return kind === 'sgd' ? { kind: 'sgd', momentum: 0.9 } : { kind };
 }
 
-export async function trainRun(o: TrainRunOptions): Promise<TrainResult & { out: string; study: StudyCalibrationCard }> {
+/** What `ich train` was asked for, kept in model.json's training.recipe so the same training can run again (on other slices: folds). */
+export type TrainRecipe = Pick<TrainRunOptions, 'model' | 'size' | 'batch' | 'optimizer' | 'lr' | 'seed' | 'balance' | 'augment' | 'context' | 'baseUntil' | 'fineTuneFrom' | 'baseModel'> & { epochs: number; patience: number };
+
+function recordRecipe(dir: string, recipe: TrainRecipe): void {
+  const card = readModelCard(dir);
+  writeModelCard(dir, { ...card, training: { ...card.training, recipe: JSON.parse(JSON.stringify(recipe)) as TrainRecipe } });
+}
+
+export async function trainRun(o: TrainRunOptions): Promise<TrainResult & { out: string; study?: StudyCalibrationCard }> {
   if (!ARCHITECTURES.includes(o.model)) throw new Error(`--model ${o.model}: expected ${ARCHITECTURES.join(' or ')}`);
   if (o.model !== 'inception' && (o.baseUntil || o.fineTuneFrom)) throw new Error('--base-until and --fine-tune-from apply to --model inception only');
   const sequence = SEQUENCE_ARCHITECTURES.includes(o.model as SequenceArchitecture) ? (o.model as SequenceArchitecture) : undefined;
+  if (!sequence && o.folds) throw new Error(`--folds applies to ${SEQUENCE_ARCHITECTURES.join(' and ')}`);
   if (!sequence && o.baseModel) throw new Error(`--base-model applies to ${SEQUENCE_ARCHITECTURES.join(' and ')}`);
   const base = sequence ? sequenceBase(sequence, o.baseModel) : undefined;
   if (base && o.context?.slices) throw new Error(`--context applies to 2-D models; --model ${sequence} takes its input (and any context) from --base-model`);
@@ -72,7 +83,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainResult & { out:
     const options: TrainOptions = { ...o, out, optimizer, epochs: o.epochs ?? schedule.epochs, patience: o.patience ?? schedule.patience };
     let plan: { data: TrainData; target: TrainTarget };
     if (sequence && base) {
-      plan = await sequencePlan(db, cache, sequence, base, { ...options, onFeatures: (d, t) => o.onStage?.('embeddings', d, t) });
+      plan = await sequencePlan(db, cache, sequence, base, { ...options, folds: o.folds, foldData: { data: o.data, labels: o.labels, db: o.db }, onStage: o.onStage, onFeatures: (d, t) => o.onStage?.('embeddings', d, t) });
     } else if (o.model === 'inception') {
       plan = await inceptionPlan(db, cache, { ...options, baseUntil: o.baseUntil, fineTuneFrom: o.fineTuneFrom, onFeatures: (d, t) => o.onStage?.('features', d, t) });
     } else {
@@ -80,6 +91,9 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainResult & { out:
       plan = { data: imageTrainData(db, cache, o), target: { model: buildModel(architecture), card: modelCard(architecture, spec.windows, o.size, { context: o.context }) } };
     }
     const trained = await trainModel(plan.data, plan.target, options);
+    recordRecipe(out, { model: o.model, size: o.size, epochs: options.epochs, patience: options.patience, batch: o.batch, optimizer: o.optimizer, lr: o.lr, seed: o.seed, balance: o.balance, augment: o.augment, context: o.context, baseUntil: o.baseUntil, fineTuneFrom: o.fineTuneFrom, baseModel: o.baseModel });
+    // A fold model only gives out-of-fold predictions: no explainer background, no study calibration.
+    if (o.exclude) return { out, ...trained, study: undefined };
     // The background sample the gradient explainer needs (background.u8 + .json), from the train part;
     // the explainers take one slice, so 2.5-D and sequence models have none.
     if (!sequence && !o.context?.slices) writeBackground(out, db, cache, { seed: o.seed });

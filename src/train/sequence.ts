@@ -13,6 +13,7 @@ import type { Architecture, SliceArchitecture } from '../models/registry.js';
 import { EMBEDDING_NODES, embeddingModel, type SequenceHeadOptions, sequenceHeadModel, sequenceModel } from '../models/sequence.js';
 import { cachedSamples } from './dataset.js';
 import { cachedFeatures } from './features.js';
+import { outOfFoldLogits } from './folds.js';
 import type { TrainData, TrainOptions, TrainTarget } from './loop.js';
 import { SeriesSource } from './series-source.js';
 
@@ -34,22 +35,30 @@ export async function sequencePlan(
   cache: CacheInfo,
   name: SequenceArchitecture,
   base: ModelFolder & { dir: string },
-  o: TrainOptions & { head?: SequenceHeadOptions; onFeatures?: (done: number, total: number) => void },
+  o: TrainOptions & {
+    head?: SequenceHeadOptions;
+    /** Train the head on out-of-fold logits of the train part (K fold models of the 2-D model's recipe). */
+    folds?: number;
+    /** Where the fold models train: the data folder, labels and index of this run. */
+    foldData: { data: string; labels?: string; db?: string };
+    onFeatures?: (done: number, total: number) => void;
+    onStage?: (stage: string, done: number, total: number) => void;
+  },
 ): Promise<{ data: TrainData; target: TrainTarget }> {
   if (o.balance || o.augment) throw new Error(`--balance and --augment do not apply to --model ${name}: it trains on whole series of cached embeddings`);
   const baseArch = base.card.architecture as SliceArchitecture;
-  const embedding = EMBEDDING_NODES[baseArch.name];
+  // With folds the head reads logits only: they mean the same from every fold model, hidden features do not.
+  const embedding = o.folds ? base.model.output : EMBEDDING_NODES[baseArch.name];
   const head = o.head ?? {};
   const architecture: Architecture = { name, options: { base: baseArch, embedding, head } };
   const context = base.card.input.context;
   const card = modelCard(architecture, base.card.input.windows, base.card.input.size, { context, series: true });
-  card.training = { base: { model: base.dir, metrics: base.card.metrics } };
-  const key = `seq-${createHash('sha256').update(readFileSync(join(base.dir, 'weights.safetensors'))).digest('hex').slice(0, 16)}`;
-  const features = await cachedFeatures(db, cache, { key, model: embeddingModel(base.model, embedding), weights: base.weights }, cachedSamples(db, cache), {
-    threads: o.threads,
-    context,
-    onProgress: o.onFeatures,
-  });
+  card.training = { base: { model: base.dir, metrics: base.card.metrics }, ...(o.folds ? { stacking: `logits out of ${o.folds} folds for the train part` } : {}) };
+  const weightsHash = createHash('sha256').update(readFileSync(join(base.dir, 'weights.safetensors'))).digest('hex').slice(0, 16);
+  const key = o.folds ? `seq-${weightsHash}-oof${o.folds}` : `seq-${weightsHash}`;
+  const features = o.folds
+    ? await outOfFoldLogits(db, cache, base, { ...o.foldData, folds: o.folds, seed: o.seed, threads: o.threads, out: o.out, onStage: o.onStage })
+    : await cachedFeatures(db, cache, { key, model: embeddingModel(base.model, embedding), weights: base.weights }, cachedSamples(db, cache), { threads: o.threads, context, onProgress: o.onFeatures });
   const train = new SeriesSource(db, cachedSamples(db, cache, 'train'), features, { seed: o.seed, shuffle: true });
   const val = new SeriesSource(db, cachedSamples(db, cache, 'val'), features, { seed: 0 });
   const whole = sequenceModel(base.model, embedding, head);

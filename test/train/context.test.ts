@@ -1,8 +1,9 @@
 // Study context: 2.5-D inputs and sequence models, trained with ich train and predicted series by series.
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { openIndexDb } from '../../src/data/db.js';
 import { synthesize } from '../../src/data/phantom/synth.js';
 import { compileInference, initWeights, openSession, ort } from '../../src/engine/index.js';
 import { loadModelFolder } from '../../src/models/folder.js';
@@ -117,4 +118,31 @@ test('baseline+seq trains on a baseline\'s series of embeddings; its model.onnx 
   assert.ok(partial.get(next.sop)!.some((v, j) => Math.abs(v - next.probs[j]!) > 1e-6), 'the neighbour of the left-out slice changes');
   const other = whole.slices.find((s) => s.series !== dropped.series)!;
   partial.get(other.sop)!.forEach((v, j) => assert.ok(Math.abs(v - other.probs[j]!) < 1e-6));
+});
+
+test('baseline+seq --folds 2: fold models of the base\'s recipe give the train part out-of-fold logits; the head reads logits only; a rerun reuses the folds', async () => {
+  const base = tmp.file('base');
+  const recipe = JSON.parse(readFileSync(join(base, 'model.json'), 'utf8')).training.recipe;
+  assert.deepEqual({ model: recipe.model, epochs: recipe.epochs, size: recipe.size, seed: recipe.seed }, { model: 'baseline', epochs: 2, size: 32, seed: 3 });
+  const out = tmp.file('stacked');
+  const args = ['train', '--data', data, '--out', out, '--model', 'baseline+seq', '--base-model', base, '--folds', '2', '--epochs', '3', ...TRAIN];
+  const r = runCli(args);
+  assert.equal(r.status, 0, r.stderr);
+  const card = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
+  assert.equal(card.architecture.options.embedding, 'head');
+  assert.match(card.training.stacking, /out of 2 folds/);
+  const folds = readdirSync(join(out, 'folds')).sort();
+  assert.deepEqual(folds, ['fold-1-of-2', 'fold-2-of-2']);
+  const withheld = folds.map((f) => JSON.parse(readFileSync(join(out, 'folds', f, 'model.json'), 'utf8')).training.withheld as number);
+  const db = openIndexDb(join(data, '.ich', 'index.db'));
+  const trainSlices = (db.prepare(`SELECT COUNT(*) AS n FROM files f JOIN split s ON s.patient_id = f.patient_id WHERE f.status = 'ok' AND s.part = 'train'`).get() as { n: number }).n;
+  db.close();
+  assert.ok(withheld.every((n) => n > 0));
+  assert.equal(withheld[0]! + withheld[1]!, trainSlices, 'every train slice is withheld by exactly one fold');
+  const p = await predictFiles(out, [join(data, 'images')], { threads: 0 });
+  assert.equal(p.rejected.length, 0);
+  assert.ok(p.slices.every((s) => s.probs.every((v) => v > 0 && v < 1)));
+  const stamp = statSync(join(out, 'folds', folds[0]!, 'weights.safetensors')).mtimeMs;
+  assert.equal(runCli(args).status, 0);
+  assert.equal(statSync(join(out, 'folds', folds[0]!, 'weights.safetensors')).mtimeMs, stamp, 'the fold model is reused');
 });

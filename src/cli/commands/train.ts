@@ -36,6 +36,7 @@ export function trainingOptions(command: Command, defaultModel: string): Command
     .option('--labels <csv>', 'RSNA labels CSV (default DIR/labels.csv)')
     .option('--model <name>', `architecture: ${ARCHITECTURES.join(', ')} (inception: InceptionV3 transfer; +seq: temporal convolutions over the series of a trained 2-D model's embeddings)`, defaultModel)
     .option('--base-model <dir>', '+seq models: the trained 2-D model folder whose per-slice embeddings and logits the sequence head reads')
+    .option('--folds <k>', "+seq models: train the head on out-of-fold logits of the train part from K fold models trained with the base model's recipe (kept in OUT/folds/)", intOption('--folds', 0))
     .option('--context <k>', '2.5-D input: stack each slice with K neighbours on each side along its series (edges repeat the end slice)', intOption('--context', 0))
     .option('--context-windows <which>', "which windows of the neighbours: 'first' (the brain window) or 'all'", 'first')
     .option('--base-until <block>', 'inception: last block of the pretrained base (mixed5, mixed7, mixed10; any mixedK)')
@@ -88,6 +89,6 @@ export function registerTrain(program: Command): void {
       stopStages();
       const out = result.out;
       if (f.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-      else process.stdout.write(`${result.resumedFrom !== undefined ? `resumed after epoch ${result.resumedFrom + 1}; ` : ''}stopped: ${result.stopped}; best epoch ${result.bestEpoch + 1}, val weighted log loss ${result.bestValLoss.toFixed(4)}; model folder ${out} (${join(out, 'model.onnx')}); study calibration fitted on ${result.study.fitted.studies} ${result.study.fitted.part} studies\n`);
+      else process.stdout.write(`${result.resumedFrom !== undefined ? `resumed after epoch ${result.resumedFrom + 1}; ` : ''}stopped: ${result.stopped}; best epoch ${result.bestEpoch + 1}, val weighted log loss ${result.bestValLoss.toFixed(4)}; model folder ${out} (${join(out, 'model.onnx')})${result.study ? `; study calibration fitted on ${result.study.fitted.studies} ${result.study.fitted.part} studies` : ''}\n`);
     });
 }
