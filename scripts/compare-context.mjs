@@ -4,7 +4,8 @@
 // code as `ich eval`: slice-level RSNA weighted log loss and AUC, the loss relative to the first
 // model's, and study-level AUC of `any` (raw maximum over slices, and calibrated when the model card
 // has a study calibration). Prints a markdown table and writes OUT/compare-context.json, and
-// OUT/series.png: every model's probabilities along the part's series with the most positive slices.
+// OUT/series.png: the first model's and the best other model's probabilities along the part's
+// series with the most positive slices.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -54,8 +55,11 @@ const { uid } = db.prepare(`SELECT f.series_instance_uid AS uid, SUM(f.y_any) AS
   WHERE s.part = ? AND f.status = 'ok' GROUP BY uid ORDER BY pos DESC, uid LIMIT 1`).get(o.part);
 const slices = db.prepare(`SELECT path, sop_instance_uid AS sop, ${LABEL_COLUMNS.join(', ')} FROM files WHERE series_instance_uid = ? AND status = 'ok' ORDER BY series_rank`).all(uid);
 db.close();
+// The first model (the reference, dashed) and the one with the lowest loss among the others.
+const best = rows.slice(1).reduce((a, b) => (b.testLoss < a.testLoss ? b : a), rows[1] ?? rows[0]);
+const shown = models.filter(([name], i) => i === 0 || name === best.name);
 const curves = [];
-for (const [name, dir] of models) {
+for (const [name, dir] of shown) {
   const p = await predictFiles(dir, slices.map((s) => s.path), { threads: Number(o.threads) });
   const bySop = new Map(p.slices.map((s) => [s.sop, s.probs]));
   curves.push({ name, probs: slices.map((s) => bySop.get(s.sop)) });

@@ -29,10 +29,10 @@ export interface SeriesFigureOptions {
 
 /** Where the panels go: figure size, each panel's plot area, and the slice axis (slice i at i). */
 export function seriesLayout(panels: readonly SeriesPanel[], opts: SeriesFigureOptions = {}): { width: number; height: number; rects: PlotRect[]; xScale: AxisScale; legend: number } {
-  const width = opts.width ?? 760;
+  const width = opts.width ?? 820;
   const panelHeight = opts.panelHeight ?? 150;
   const left = 62;
-  const legend = 150;
+  const legend = 210;
   const top = opts.title ? 34 : 8;
   const gap = PANEL_TITLE_HEIGHT + 12;
   const slices = Math.max(1, ...panels.flatMap((p) => p.curves.map((c) => c.probs.length)));
