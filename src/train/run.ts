@@ -16,6 +16,7 @@ import { DEFAULT_WINDOWS } from '../preprocess/window.js';
 import { inceptionPlan } from './inception.js';
 import { imageTrainData, type TrainData, type TrainOptions, type TrainResult, type TrainTarget, trainModel } from './loop.js';
 import { prepareData } from './pipeline.js';
+import type { SequenceHeadOptions } from '../models/sequence.js';
 import { SEQUENCE_ARCHITECTURES, type SequenceArchitecture, sequenceBase, sequencePlan } from './sequence.js';
 
 export const ARCHITECTURES = ['baseline', 'inception', ...SEQUENCE_ARCHITECTURES] as const;
@@ -45,6 +46,8 @@ export interface TrainRunOptions extends Omit<TrainOptions, 'optimizer' | 'epoch
   fineTuneFrom?: string;
   /** baseline+seq / inception+seq: the trained 2-D model folder whose embeddings the sequence head reads. */
   baseModel?: string;
+  /** +seq models: the head's shape (filters, kernel, layers, dropout). */
+  head?: SequenceHeadOptions;
   /** +seq models: train the head on out-of-fold logits from this many fold models of the base's recipe (0: the base's own embeddings). */
   folds?: number;
   onStage?: (stage: string, done: number, total: number) => void;
@@ -83,7 +86,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainResult & { out:
     const options: TrainOptions = { ...o, out, optimizer, epochs: o.epochs ?? schedule.epochs, patience: o.patience ?? schedule.patience };
     let plan: { data: TrainData; target: TrainTarget };
     if (sequence && base) {
-      plan = await sequencePlan(db, cache, sequence, base, { ...options, folds: o.folds, foldData: { data: o.data, labels: o.labels, db: o.db }, onStage: o.onStage, onFeatures: (d, t) => o.onStage?.('embeddings', d, t) });
+      plan = await sequencePlan(db, cache, sequence, base, { ...options, head: o.head, folds: o.folds, foldData: { data: o.data, labels: o.labels, db: o.db }, onStage: o.onStage, onFeatures: (d, t) => o.onStage?.('embeddings', d, t) });
     } else if (o.model === 'inception') {
       plan = await inceptionPlan(db, cache, { ...options, baseUntil: o.baseUntil, fineTuneFrom: o.fineTuneFrom, onFeatures: (d, t) => o.onStage?.('features', d, t) });
     } else {

@@ -125,11 +125,12 @@ test('baseline+seq --folds 2: fold models of the base\'s recipe give the train p
   const recipe = JSON.parse(readFileSync(join(base, 'model.json'), 'utf8')).training.recipe;
   assert.deepEqual({ model: recipe.model, epochs: recipe.epochs, size: recipe.size, seed: recipe.seed }, { model: 'baseline', epochs: 2, size: 32, seed: 3 });
   const out = tmp.file('stacked');
-  const args = ['train', '--data', data, '--out', out, '--model', 'baseline+seq', '--base-model', base, '--folds', '2', '--epochs', '3', ...TRAIN];
+  const args = ['train', '--data', data, '--out', out, '--model', 'baseline+seq', '--base-model', base, '--folds', '2', '--epochs', '3', '--seq-kernel', '3', '--seq-layers', '1', ...TRAIN];
   const r = runCli(args);
   assert.equal(r.status, 0, r.stderr);
   const card = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
   assert.equal(card.architecture.options.embedding, 'head');
+  assert.deepEqual(card.architecture.options.head, { kernel: 3, layers: 1 });
   assert.match(card.training.stacking, /out of 2 folds/);
   const folds = readdirSync(join(out, 'folds')).sort();
   assert.deepEqual(folds, ['fold-1-of-2', 'fold-2-of-2']);

@@ -2,10 +2,10 @@ import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import { compareOptimizers, DEFAULT_LRS, type OptimizerTrial } from '../../train/compare-optimizers.js';
 import { OPTIMIZERS, type OptimizerKind, type TrainRunOptions } from '../../train/run.js';
-import { type ContextFlags, trainingOptions, withContext } from './train.js';
+import { type ContextFlags, type HeadFlags, trainingOptions, withContext } from './train.js';
 import { progressBar } from '../progress.js';
 
-type Flags = Omit<TrainRunOptions, 'optimizer' | 'lr' | 'resume' | 'onStep' | 'onEpoch' | 'onStage' | 'context'> & ContextFlags & { optimizers: OptimizerKind[]; lr: Partial<Record<OptimizerKind, number>>; json?: boolean };
+type Flags = Omit<TrainRunOptions, 'optimizer' | 'lr' | 'resume' | 'onStep' | 'onEpoch' | 'onStage' | 'context' | 'head'> & ContextFlags & HeadFlags & { optimizers: OptimizerKind[]; lr: Partial<Record<OptimizerKind, number>>; json?: boolean };
 
 function optimizerList(v: string): OptimizerKind[] {
   const list = v.split(',').map((s) => s.trim()) as OptimizerKind[];

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { join } from 'node:path';
+import type { SequenceHeadOptions } from '../../models/sequence.js';
 import { type ContextSpec, checkContext } from '../../preprocess/context.js';
 import { ARCHITECTURES, type TrainRunOptions, trainRun } from '../../train/run.js';
 import { intOption } from '../options.js';
@@ -13,13 +14,22 @@ export interface ContextFlags {
   contextWindows: ContextSpec['windows'];
 }
 
-/** The flags with --context K and --context-windows turned into the run's ContextSpec. */
-export function withContext<F extends ContextFlags>(f: F): Omit<F, keyof ContextFlags> & { context?: ContextSpec } {
-  const { context, contextWindows, ...rest } = f;
-  return { ...rest, context: context ? checkContext({ slices: context, windows: contextWindows }) : undefined };
+/** How the sequence head's shape arrives from the command line. */
+export interface HeadFlags {
+  seqFilters?: number;
+  seqKernel?: number;
+  seqLayers?: number;
+  seqDropout?: number;
 }
 
-type TrainFlags = Omit<TrainRunOptions, 'onStep' | 'onEpoch' | 'onStage' | 'context'> & ContextFlags & { json?: boolean };
+/** The flags with --context K and --context-windows turned into the run's ContextSpec, and --seq-* into its head. */
+export function withContext<F extends ContextFlags & HeadFlags>(f: F): Omit<F, keyof ContextFlags | keyof HeadFlags> & { context?: ContextSpec; head?: SequenceHeadOptions } {
+  const { context, contextWindows, seqFilters, seqKernel, seqLayers, seqDropout, ...rest } = f;
+  const head = Object.fromEntries(Object.entries({ filters: seqFilters, kernel: seqKernel, layers: seqLayers, dropout: seqDropout }).filter(([, v]) => v !== undefined));
+  return { ...rest, context: context ? checkContext({ slices: context, windows: contextWindows }) : undefined, ...(Object.keys(head).length ? { head } : {}) };
+}
+
+type TrainFlags = Omit<TrainRunOptions, 'onStep' | 'onEpoch' | 'onStage' | 'context' | 'head'> & ContextFlags & HeadFlags & { json?: boolean };
 
 function positive(name: string) {
   return (v: string) => {
@@ -37,6 +47,14 @@ export function trainingOptions(command: Command, defaultModel: string): Command
     .option('--model <name>', `architecture: ${ARCHITECTURES.join(', ')} (inception: InceptionV3 transfer; +seq: temporal convolutions over the series of a trained 2-D model's embeddings)`, defaultModel)
     .option('--base-model <dir>', '+seq models: the trained 2-D model folder whose per-slice embeddings and logits the sequence head reads')
     .option('--folds <k>', "+seq models: train the head on out-of-fold logits of the train part from K fold models trained with the base model's recipe (kept in OUT/folds/)", intOption('--folds', 0))
+    .option('--seq-filters <n>', '+seq models: filters of each temporal convolution (default 64)', intOption('--seq-filters'))
+    .option('--seq-kernel <n>', '+seq models: slices each temporal convolution spans, odd (default 5)', intOption('--seq-kernel'))
+    .option('--seq-layers <n>', '+seq models: temporal convolutions (default 2)', intOption('--seq-layers'))
+    .option('--seq-dropout <x>', '+seq models: dropout on the per-slice inputs in training (default 0.3)', (v: string) => {
+      const x = Number(v);
+      if (!(x >= 0 && x < 1)) throw new InvalidArgumentError('--seq-dropout must be in [0, 1)');
+      return x;
+    })
     .option('--context <k>', '2.5-D input: stack each slice with K neighbours on each side along its series (edges repeat the end slice)', intOption('--context', 0))
     .option('--context-windows <which>', "which windows of the neighbours: 'first' (the brain window) or 'all'", 'first')
     .option('--base-until <block>', 'inception: last block of the pretrained base (mixed5, mixed7, mixed10; any mixedK)')
