@@ -5,7 +5,7 @@
  */
 import { type AxisScale, clipTo, drawAxes, plotPixel, type PlotRect, strokeSeries } from './axes.js';
 import { createFigure, drawText, panelTitle, PANEL_TITLE_HEIGHT, toPng } from './canvas.js';
-import { labelColor, resolveTheme, type ThemeName } from './theme.js';
+import { resolveTheme, type ThemeName } from './theme.js';
 
 export interface SeriesCurve {
   name: string;
@@ -19,6 +19,9 @@ export interface SeriesPanel {
   truth?: readonly number[];
   curves: readonly SeriesCurve[];
 }
+
+/** Line colours in curve order (the Okabe–Ito colours that read well on white). */
+export const SERIES_CURVE_COLORS = ['#0072b2', '#d55e00', '#009e73', '#cc79a7', '#555555'] as const;
 
 export interface SeriesFigureOptions {
   title?: string;
@@ -64,7 +67,7 @@ export function seriesFigure(panels: readonly SeriesPanel[], opts: SeriesFigureO
     }
     drawAxes(fig, rect, { xScale, xTicks, yTicks: [0, 0.5, 1], xTitle: k === panels.length - 1 ? 'slice (ordered along the normal)' : undefined, yTitle: 'P' });
     panel.curves.forEach((c, j) => {
-      const color = labelColor(c.name, j);
+      const color = SERIES_CURVE_COLORS[j % SERIES_CURVE_COLORS.length]!;
       ctx.save();
       clipTo(ctx, rect, 2);
       ctx.strokeStyle = color;

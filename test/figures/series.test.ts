@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { plotPixel } from '../../src/figures/axes.js';
-import { labelColor, LIGHT_THEME, seriesFigure, seriesLayout, type SeriesPanel } from '../../src/figures/index.js';
+import { LIGHT_THEME, SERIES_CURVE_COLORS, seriesFigure, seriesLayout, type SeriesPanel } from '../../src/figures/index.js';
 import { decodePng, hexRgb, pngHeader } from './png.js';
 import { countNear } from './plot-pixels.js';
 
@@ -25,6 +25,6 @@ test('seriesFigure: positive slices shaded, each model a line at its probabiliti
     assert.equal(r2, bg[0], 'unshaded slice shows the background');
     assert.ok(r1 < r2 - 5, `positive slice shaded (${r1} vs ${r2})`);
     const line = plotPixel(rect, 7, 0.8, layout.xScale);
-    assert.ok(countNear(px, Math.round(line.x), Math.round(line.y), 2, labelColor('sequence', 1), 40) > 0, 'the second model\'s line at P = 0.8');
+    assert.ok(countNear(px, Math.round(line.x), Math.round(line.y), 2, SERIES_CURVE_COLORS[1], 40) > 0, 'the second model\'s line at P = 0.8');
   }
 });
