@@ -21,12 +21,20 @@ function countBy<T>(items: readonly T[], key: (t: T) => string): Record<string, 
   return out;
 }
 
+/** For models that read series: how many series were assembled and what was odd about them. */
+function seriesLines(r: PredictResult, limit: number): string[] {
+  if (!r.series) return [];
+  const problems = r.series.flatMap((s) => s.problems.map((p) => `  ${s.seriesInstanceUID}: ${p.kind}: ${p.detail}`));
+  return [`series    ${r.series.length} assembled along the slice normal; ${problems.length} problems (reported, not fatal)`, ...problems.slice(0, limit), ...(problems.length > limit ? [`  … ${problems.length - limit} more`] : [])];
+}
+
 function summaryText(r: PredictResult, limit = 20): string {
   const lines = [
     `predicted ${r.slices.length} slices of ${r.studies.length} studies in ${r.seconds.toFixed(1)} s (${(r.slices.length / Math.max(r.seconds, 1e-9)).toFixed(0)} slices/s)`,
     `rejected  ${r.rejected.length}${r.skipped.length ? `; skipped ${r.skipped.length} non-DICOM files` : ''}`,
     ...r.rejected.slice(0, limit).map((f) => `  ${f.path}: ${f.code}: ${f.reason}`),
     ...(r.rejected.length > limit ? [`  … ${r.rejected.length - limit} more`] : []),
+    ...seriesLines(r, limit),
     '',
     `studies (study-level probability = maximum over its slices${r.card.study ? ', Platt-calibrated' : ''}), most urgent first:`,
     `${'study'.padEnd(28)} ${'slices'.padStart(6)} ${LABELS.map((l) => l.slice(0, 8).padStart(8)).join(' ')}  top slice`,
@@ -72,6 +80,7 @@ export function registerPredict(program: Command): void {
             studies: r.studies,
             study_aggregation: r.studyAggregation,
             rejected: r.rejected,
+            ...(r.series ? { series: r.series } : {}),
             reasons: countBy(r.rejected, (x) => x.code),
             skipped: r.skipped.length,
             seconds: r.seconds,
