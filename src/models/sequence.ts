@@ -3,7 +3,7 @@
 // the ordered series turns them into corrections of the 2-D logits. The whole model is one layer graph
 // whose batch is one series, slices in order along the normal: model.onnx takes the series' images
 // and gives every slice's probabilities.
-import { Add, Columns, Concat, Dense, Dropout, GraphBuilder, INPUT, LeakyReLU, type Model, TemporalConv } from '../engine/index.js';
+import { Add, Columns, Concat, SeriesMean, Dense, Dropout, GraphBuilder, INPUT, LeakyReLU, type Model, TemporalConv } from '../engine/index.js';
 
 export interface SequenceHeadOptions {
   /** Filters of each temporal convolution. Default 64. */
@@ -14,6 +14,8 @@ export interface SequenceHeadOptions {
   layers?: number;
   /** Dropout on the embeddings in training. Default 0.3. */
   dropout?: number;
+  /** Give every slice the series' mean embedding too (whole-series context). Default false. */
+  seriesMean?: boolean;
 }
 
 /** The 2-D model's node whose output (with the logits) is a slice's embedding. */
@@ -23,7 +25,8 @@ export const EMBEDDING_NODES = { baseline: 'act4', inception: 'avg_pool' } as co
 export const SEQUENCE_INPUT = 'seq_input';
 
 /**
- * Adds the head after `input` (embedding ++ six logits, `dim` features): dropout, temporal
+ * Adds the head after `input` (embedding ++ six logits, `dim` features; with `seriesMean`, also
+ * their mean over the series): dropout, temporal
  * convolutions with LeakyReLU, a dense layer to six corrections that start at zero, added to the
  * 2-D model's logits. So a fresh head computes exactly what the 2-D model does, and training moves
  * it only where the neighbours say more. Returns the output node.
@@ -31,7 +34,8 @@ export const SEQUENCE_INPUT = 'seq_input';
 export function addSequenceHead(g: GraphBuilder, input: string, dim: number, o: SequenceHeadOptions = {}): string {
   const { filters = 64, kernel = 5, layers = 2, dropout = 0.3 } = o;
   if (!(Number.isInteger(layers) && layers >= 1)) throw new Error(`sequence head: layers ${layers} must be an integer ≥ 1`);
-  let x = g.add(new Dropout(dropout), input, 'seq_dropout');
+  const joined = o.seriesMean ? g.add(new Concat(), [input, g.add(new SeriesMean(), input, 'seq_mean')], 'seq_with_mean') : input;
+  let x = g.add(new Dropout(dropout), joined, 'seq_dropout');
   for (let i = 1; i <= layers; i++) x = g.add(new LeakyReLU(0.1), g.add(new TemporalConv({ filters, kernel }), x, `seq_conv${i}`), `seq_act${i}`);
   const correction = g.add(new Dense({ units: 6, zeroInit: true }), x, 'seq_head');
   const logits = g.add(new Columns({ start: dim - 6, end: dim }), input, 'seq_logits');

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { compileInference, openSession, ort, sequential } from '../../src/engine/index.js';
-import { AvgPool2d, BatchNorm, Concat, Conv2d, Dense, Flatten, GlobalAveragePool, LeakyReLU, MaxPool2d, ReLU, Sigmoid, TemporalConv, Add, Columns } from '../../src/engine/layers/index.js';
+import { AvgPool2d, BatchNorm, Concat, Conv2d, Dense, Flatten, GlobalAveragePool, LeakyReLU, MaxPool2d, ReLU, Sigmoid, TemporalConv, Add, Columns, SeriesMean } from '../../src/engine/layers/index.js';
 import { awayFromZero, checkLayerGradients, distinct, rng, sizeOf, uniform } from './gradcheck.js';
 
 for (const weightGrad of ['im2col', 'conv'] as const) {
@@ -133,4 +133,8 @@ test('Add of two inputs (residual sum)', async () => {
 
 test('Columns [2, 5) of 7 features', async () => {
   await checkLayerGradients(new Columns({ start: 2, end: 5 }), { batch: 3, inputShapes: [[7]] });
+});
+
+test('SeriesMean over a series of 5 rows', async () => {
+  await checkLayerGradients(new SeriesMean(), { batch: 5, inputShapes: [[3]] });
 });

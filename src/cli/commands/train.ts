@@ -20,12 +20,13 @@ export interface HeadFlags {
   seqKernel?: number;
   seqLayers?: number;
   seqDropout?: number;
+  seqMean?: boolean;
 }
 
 /** The flags with --context K and --context-windows turned into the run's ContextSpec, and --seq-* into its head. */
 export function withContext<F extends ContextFlags & HeadFlags>(f: F): Omit<F, keyof ContextFlags | keyof HeadFlags> & { context?: ContextSpec; head?: SequenceHeadOptions } {
-  const { context, contextWindows, seqFilters, seqKernel, seqLayers, seqDropout, ...rest } = f;
-  const head = Object.fromEntries(Object.entries({ filters: seqFilters, kernel: seqKernel, layers: seqLayers, dropout: seqDropout }).filter(([, v]) => v !== undefined));
+  const { context, contextWindows, seqFilters, seqKernel, seqLayers, seqDropout, seqMean, ...rest } = f;
+  const head = Object.fromEntries(Object.entries({ filters: seqFilters, kernel: seqKernel, layers: seqLayers, dropout: seqDropout, seriesMean: seqMean }).filter(([, v]) => v !== undefined));
   return { ...rest, context: context ? checkContext({ slices: context, windows: contextWindows }) : undefined, ...(Object.keys(head).length ? { head } : {}) };
 }
 
@@ -55,6 +56,7 @@ export function trainingOptions(command: Command, defaultModel: string): Command
       if (!(x >= 0 && x < 1)) throw new InvalidArgumentError('--seq-dropout must be in [0, 1)');
       return x;
     })
+    .option('--seq-mean', "+seq models: give every slice the series' mean input too (whole-series context)")
     .option('--context <k>', '2.5-D input: stack each slice with K neighbours on each side along its series (edges repeat the end slice)', intOption('--context', 0))
     .option('--context-windows <which>', "which windows of the neighbours: 'first' (the brain window) or 'all'", 'first')
     .option('--base-until <block>', 'inception: last block of the pretrained base (mixed5, mixed7, mixed10; any mixedK)')

@@ -46,3 +46,23 @@ export class Columns implements Layer {
     return { gradInputs: [e.op('Pad', [gradOutput, e.constI64([0, this.config.start, 0, d - this.config.end])])], gradParams: {} };
   }
 }
+
+/**
+ * Every row replaced by the mean of all rows: for models whose batch is one series, the whole
+ * series' average, given to each slice (a global context no convolution window reaches).
+ */
+export class SeriesMean implements Layer {
+  readonly kind = 'SeriesMean';
+  readonly config = {};
+  outputShape(inputShapes: readonly Shape[]): Shape { return single(this.kind, inputShapes); }
+  params(): ParamSpec[] { return []; }
+  forward(e: Emitter, { inputs }: ForwardContext): ForwardResult {
+    const x = inputs[0];
+    return { output: e.op('Expand', [e.op('ReduceMean', [x], { axes: [0], keepdims: 1 }), e.shape(x)]), saved: {} };
+  }
+  // y_i = (1/T) Σ_j x_j, so dx_j = (1/T) Σ_i dy_i for every row j.
+  backward(e: Emitter, { gradOutput, needInputGrads }: BackwardContext): BackwardResult {
+    if (!needInputGrads[0]) return { gradInputs: [undefined], gradParams: {} };
+    return { gradInputs: [e.op('Expand', [e.op('ReduceMean', [gradOutput], { axes: [0], keepdims: 1 }), e.shape(gradOutput)])], gradParams: {} };
+  }
+}

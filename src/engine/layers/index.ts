@@ -14,4 +14,4 @@ export { Dropout } from './dropout.js';
 export { Flatten, Concat } from './reshape.js';
 export { TemporalConv } from './temporal.js';
 export type { TemporalConvOptions } from './temporal.js';
-export { Add, Columns } from './combine.js';
+export { Add, Columns, SeriesMean } from './combine.js';
