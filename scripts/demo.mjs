@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The quick-start demo: generates the embedded default data set (synthetic head-CT phantoms written
 // as real DICOM) and runs the `ich` pipeline on it end to end (index, stats, split, cache, a brief
-// training of the baseline CNN, InceptionV3 transfer with a frozen base, and their evaluation on the
-// test part), printing each command.
+// training of the baseline CNN, InceptionV3 transfer with a frozen base, a sequence model over the
+// baseline, their evaluation on the test part, and the triage list), printing each command.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,6 +28,10 @@ ich('eval', '--model', join(out, 'model'), '--data', data, '--report', join(out,
 // Transfer learning: InceptionV3 (pretrained, from the nsfwjs package) frozen to mixed5, its features cached, a head trained on them.
 ich('train', '--data', data, '--out', join(out, 'inception'), '--model', 'inception', '--seed', '1');
 ich('eval', '--model', join(out, 'inception'), '--data', data, '--report', join(out, 'report-inception'));
+// Study context: a sequence model over the baseline's embeddings along each ordered series, then the studies most urgent first.
+ich('train', '--data', data, '--out', join(out, 'sequence'), '--model', 'baseline+seq', '--base-model', join(out, 'model'), '--seed', '1');
+ich('eval', '--model', join(out, 'sequence'), '--data', data, '--report', join(out, 'report-sequence'));
+ich('triage', '--model', join(out, 'sequence'), join(data, 'images'), '--limit', '10');
 // Explanations: partition SHAP of the baseline on the first slice with a bleed, one panel per label.
 const positive = readFileSync(join(data, 'labels.csv'), 'utf8').split('\n').find((l) => /_any,1$/.test(l.trim()))?.split('_any')[0];
 if (positive) ich('explain', '--model', join(out, 'model'), join(data, 'images', `${positive}.dcm`), '--method', 'partition', '--out', join(out, 'explain'));
