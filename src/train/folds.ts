@@ -19,7 +19,6 @@ export interface FoldOptions {
   labels?: string;
   db?: string;
   folds: number;
-  seed: number;
   threads?: number;
   /** Fold models go to OUT/folds/fold-<k>/ (kept: a second run with the same folds reuses them). */
   out: string;
@@ -44,7 +43,8 @@ export async function outOfFoldLogits(db: Db, cache: CacheInfo, base: ModelFolde
   if (!recipe) throw new Error(`--folds: ${base.dir}/model.json has no training.recipe to train fold models with (train the 2-D model with this version of ich train)`);
   const context = base.card.input.context;
   const train = cachedSamples(db, cache, 'train');
-  const folds = foldsByPatient(db, train, o.folds, o.seed);
+  // Folds follow the 2-D model's seed, so heads trained with other seeds reuse the same fold models.
+  const folds = foldsByPatient(db, train, o.folds, recipe.seed);
   const ids: number[] = [];
   const parts: Float32Array[] = [];
   for (const [k, held] of folds.entries()) {

@@ -57,7 +57,7 @@ export async function sequencePlan(
   const weightsHash = createHash('sha256').update(readFileSync(join(base.dir, 'weights.safetensors'))).digest('hex').slice(0, 16);
   const key = o.folds ? `seq-${weightsHash}-oof${o.folds}` : `seq-${weightsHash}`;
   const features = o.folds
-    ? await outOfFoldLogits(db, cache, base, { ...o.foldData, folds: o.folds, seed: o.seed, threads: o.threads, out: o.out, onStage: o.onStage })
+    ? await outOfFoldLogits(db, cache, base, { ...o.foldData, folds: o.folds, threads: o.threads, out: o.out, onStage: o.onStage })
     : await cachedFeatures(db, cache, { key, model: embeddingModel(base.model, embedding), weights: base.weights }, cachedSamples(db, cache), { threads: o.threads, context, onProgress: o.onFeatures });
   const train = new SeriesSource(db, cachedSamples(db, cache, 'train'), features, { seed: o.seed, shuffle: true });
   const val = new SeriesSource(db, cachedSamples(db, cache, 'val'), features, { seed: 0 });
