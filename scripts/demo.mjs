@@ -37,4 +37,4 @@ const positive = readFileSync(join(data, 'labels.csv'), 'utf8').split('\n').find
 if (positive) ich('explain', '--model', join(out, 'model'), join(data, 'images', `${positive}.dcm`), '--method', 'partition', '--out', join(out, 'explain'));
 const first = execFileSync('sh', ['-c', `ls ${join(data, 'images')} | head -1`], { encoding: 'utf8' }).trim();
 ich('inspect', join(data, 'images', first), '--png', join(out, 'inspect.png'));
-process.stdout.write(`\nfigures: ${['phantoms.png', 'label-distribution.png', 'inspect.png', 'report/roc.png', 'report/calibration.png', 'report-inception/roc.png', ...(positive ? [`explain/${positive}.png`] : [])].map((f) => join(out, f)).join(', ')}\n`);
+process.stdout.write(`\nfigures: ${['phantoms.png', 'label-distribution.png', 'inspect.png', 'report/roc.png', 'report/calibration.png', 'report-inception/roc.png', 'report-sequence/roc.png', ...(positive ? [`explain/${positive}.png`] : [])].map((f) => join(out, f)).join(', ')}\n`);
