@@ -14,6 +14,7 @@ import { registerSynth } from './commands/synth.js';
 import { registerTrain } from './commands/train.js';
 import { registerTriage } from './commands/triage.js';
 import { registerCompareOptimizers } from './commands/compare-optimizers.js';
+import { registerServe } from './commands/serve.js';
 
 const program = new Command('ich')
   .description('ichdetect: intracranial hemorrhage detection on head CT')
@@ -34,6 +35,7 @@ registerPredict(program);
 registerTriage(program);
 registerExplain(program);
 registerQueue(program);
+registerServe(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`ich: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -1,0 +1,43 @@
+import type { Command } from 'commander';
+import { isIP } from 'node:net';
+import { buildServer } from '../../serve/server.js';
+import { intOption } from '../options.js';
+
+interface ServeFlags {
+  model: string;
+  data: string;
+  host: string;
+  port: number;
+  token?: string;
+  maxUploadMb: number;
+  maxStudyInstances: number;
+  threads?: number;
+}
+
+/** Loopback only: 127.0.0.0/8, ::1 and localhost. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('HTTP service: DICOM in by STOW-RS (POST /dicom-web/studies), each study analysed off the request path, the worklist and results as JSON (GET /api/studies, /api/studies/UID), /health')
+    .requiredOption('--model <dir>', 'model folder (model.json, model.onnx), e.g. from ich train')
+    .option('--data <dir>', 'folder for uploads and results (serve.db, instances/); kept across restarts', '.ich-serve')
+    .option('--host <addr>', 'address to bind; anything but loopback needs --token', '127.0.0.1')
+    .option('--port <n>', 'port (0: any free one)', intOption('--port', 0), 8042)
+    .option('--token <t>', 'bearer token every request must carry (Authorization: Bearer T)')
+    .option('--max-upload-mb <n>', 'largest request body, MiB', intOption('--max-upload-mb'), 512)
+    .option('--max-study-instances <n>', 'most instances one study may hold', intOption('--max-study-instances'), 2000)
+    .option('--threads <n>', 'decoding and inference threads', intOption('--threads', 0))
+    .action(async (f: ServeFlags) => {
+      if (!isLoopback(f.host) && !f.token) throw new Error(`--host ${f.host} is not loopback: give --token T, which every request must then carry`);
+      const serve = buildServer({ model: f.model, data: f.data, token: f.token, maxUploadBytes: f.maxUploadMb * 2 ** 20, maxStudyInstances: f.maxStudyInstances, threads: f.threads });
+      const address = await serve.app.listen({ host: f.host, port: f.port });
+      process.stdout.write(`ich serve: ${address} (model ${f.model}, data ${f.data}${f.token ? ', bearer token required' : ''})\n`);
+      const stop = () => void serve.close().then(() => process.exit(0));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+}

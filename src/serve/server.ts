@@ -1,0 +1,148 @@
+// `ich serve` as a library: a fastify app that takes DICOM instances by STOW-RS (or a form upload),
+// analyses each study with a model folder off the request path, keeps everything in DATA (SQLite and
+// the instances), and serves the worklist and each study's results as JSON.
+import { timingSafeEqual } from 'node:crypto';
+import { resolve } from 'node:path';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { readModelCard } from '../models/folder.js';
+import { predictFiles } from '../models/predict.js';
+import { AnalysisQueue } from './analysis-queue.js';
+import { multipartBoundary, RequestError, splitMultipart } from './multipart.js';
+import { ServeStore } from './store.js';
+import { type RefusedInstance, type StoredInstance, storeInstance } from './uploads.js';
+
+export interface ServeOptions {
+  /** Model folder (model.json, model.onnx). */
+  model: string;
+  /** Folder for uploads and results (serve.db, instances/). */
+  data: string;
+  /** Bearer token every route requires, when set. */
+  token?: string;
+  /** Largest request body, bytes. Default 512 MiB. */
+  maxUploadBytes?: number;
+  /** Most instances one study may hold. Default 2,000. */
+  maxStudyInstances?: number;
+  /** Most studies waiting for analysis. Default 100. */
+  queueCapacity?: number;
+  /** Threads for decoding and inference (predictFiles). */
+  threads?: number;
+}
+
+export interface Serve {
+  app: FastifyInstance;
+  store: ServeStore;
+  queue: AnalysisQueue;
+  close(): Promise<void>;
+}
+
+function sameToken(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Builds the service (not yet listening); studies left unfinished by an earlier run are queued again. */
+export function buildServer(o: ServeOptions): Serve {
+  const model = resolve(o.model);
+  const data = resolve(o.data);
+  const card = readModelCard(model);
+  const store = new ServeStore(data);
+  const maxInstances = o.maxStudyInstances ?? 2000;
+  const queue = new AnalysisQueue(async (uid) => {
+    store.setStatus(uid, 'running');
+    try {
+      const r = await predictFiles(model, store.instancePaths(uid), { threads: o.threads });
+      const result = {
+        model: { name: card.architecture.name, created: card.created },
+        study: r.studies[0] ?? null,
+        studyAggregation: r.studyAggregation,
+        slices: r.slices.map((s) => ({ sop: s.sop, series: s.series, position: s.position, probs: Array.from(s.probs) })),
+        rejected: r.rejected.map((f) => ({ code: f.code, reason: f.reason })),
+        seconds: r.seconds,
+      };
+      store.setStatus(uid, r.slices.length ? 'done' : 'failed', r.slices.length ? { result } : { error: 'no instance of the study could be analysed' });
+    } catch (err) {
+      store.setStatus(uid, 'failed', { error: (err as Error).message });
+    }
+  }, o.queueCapacity ?? 100);
+  for (const uid of store.unfinished()) queue.add(uid);
+
+  const app = Fastify({ logger: false, bodyLimit: o.maxUploadBytes ?? 512 * 2 ** 20 });
+  for (const type of ['multipart/related', 'multipart/form-data']) app.addContentTypeParser(type, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  if (o.token) {
+    const token = o.token;
+    app.addHook('onRequest', async (req, reply) => {
+      const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
+      if (!m || !sameToken(m[1]!, token)) return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'a bearer token is required' });
+    });
+  }
+  app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
+    const status = err instanceof RequestError ? err.status : err.statusCode && err.statusCode < 500 ? err.statusCode : 500;
+    void reply.code(status).send({ error: err.message });
+  });
+
+  app.get('/health', async () => ({ status: 'ok', model: card.architecture.name, queued: queue.pending }));
+
+  app.post('/dicom-web/studies', async (req, reply) => {
+    const parts = splitMultipart(req.body as Buffer, multipartBoundary(req.headers['content-type']));
+    if (parts.length === 0) throw new RequestError(400, 'the body holds no parts');
+    const stored: StoredInstance[] = [];
+    const refused: RefusedInstance[] = [];
+    parts.forEach((p, i) => {
+      const r = storeInstance(data, p.body, i + 1);
+      if ('path' in r) stored.push(r);
+      else refused.push(r);
+    });
+    for (const uid of new Set(stored.map((s) => s.study))) {
+      if (store.instancePaths(uid).length + stored.filter((s) => s.study === uid).length > maxInstances) throw new RequestError(413, `study ${uid} would hold more than ${maxInstances} instances`);
+    }
+    const studies = store.addInstances(stored);
+    const full = studies.filter((uid) => !queue.add(uid));
+    if (full.length) return reply.code(503).send({ error: `the analysis queue is full (${queue.capacity} studies); stored, analysed later`, stored: stored.length });
+    // STOW-RS: 200 all stored, 202 some refused, 409 none stored.
+    return reply.code(refused.length === 0 ? 200 : stored.length ? 202 : 409).send({ stored: stored.map((s) => ({ sop: s.sop, study: s.study })), refused, studies });
+  });
+
+  app.get('/api/studies', async () => ({ studies: worklist(store) }));
+
+  app.get<{ Params: { uid: string } }>('/api/studies/:uid', async (req, reply) => {
+    const s = store.study(req.params.uid);
+    if (!s) return reply.code(404).send({ error: `no study ${req.params.uid}` });
+    return s;
+  });
+
+  return {
+    app, store, queue,
+    async close() {
+      await app.close();
+      await queue.idle();
+      store.close();
+    },
+  };
+}
+
+interface WorklistEntry {
+  studyInstanceUID: string;
+  status: string;
+  instances: number;
+  /** Study-level P(any): calibrated when the model has a calibration, else the maximum over slices. */
+  any: number | null;
+  perLabel: Record<string, number> | null;
+  calibrated: boolean;
+  keySlice: string | null;
+  updatedAt: string;
+  error?: string;
+}
+
+/** Every study, most urgent first: analysed studies by P(any) descending, then those not analysed yet. */
+export function worklist(store: ServeStore): WorklistEntry[] {
+  const entries = store.studies().map((s): WorklistEntry => {
+    const study = (s.result as { study?: { any: number; perLabel: Record<string, number>; calibrated?: Record<string, number>; topSlice: { sop: string } } } | undefined)?.study;
+    const probs = study?.calibrated ?? study?.perLabel ?? null;
+    return {
+      studyInstanceUID: s.uid, status: s.status, instances: s.instances, any: probs ? probs.any! : null, perLabel: probs, calibrated: !!study?.calibrated,
+      keySlice: study?.topSlice.sop ?? null, updatedAt: s.updatedAt, ...(s.error ? { error: s.error } : {}),
+    };
+  });
+  return entries.sort((a, b) => (b.any ?? -1) - (a.any ?? -1) || (a.studyInstanceUID < b.studyInstanceUID ? -1 : 1));
+}

@@ -1,0 +1,133 @@
+// ich serve: STOW-RS uploads, analysis off the request path, the worklist, persistence, tokens.
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { synthesize } from '../../src/data/phantom/synth.js';
+import { predictFiles } from '../../src/models/predict.js';
+import { buildServer, type Serve } from '../../src/serve/server.js';
+import { multipartBoundary, splitMultipart } from '../../src/serve/multipart.js';
+import { runCli } from '../helpers/hu.js';
+import { TempDir } from '../helpers/paths.js';
+
+let tmp: TempDir;
+let data: string;
+let model: string;
+/** Study UID → its files. */
+const studies = new Map<string, string[]>();
+
+before(async () => {
+  tmp = new TempDir();
+  data = tmp.file('data');
+  await synthesize({ out: data, studies: 8, seed: 5, size: 64, positiveShare: 0.14, corrupt: 0 });
+  model = tmp.file('model');
+  const r = runCli(['train', '--data', data, '--out', model, '--epochs', '1', '--size', '32', '--batch', '16', '--threads', '1']);
+  assert.equal(r.status, 0, r.stderr);
+  const p = await predictFiles(model, [join(data, 'images')], { threads: 0 });
+  for (const s of p.slices) studies.set(s.study, [...(studies.get(s.study) ?? []), s.path]);
+});
+after(() => tmp.remove());
+
+const BOUNDARY = 'ichdetect-test-boundary';
+
+/** A STOW-RS body: one application/dicom part per buffer. */
+function stowBody(parts: Buffer[], extraHeaders = ''): Buffer {
+  const chunks: Buffer[] = [];
+  for (const p of parts) chunks.push(Buffer.from(`--${BOUNDARY}\r\nContent-Type: application/dicom\r\n${extraHeaders}\r\n`), p, Buffer.from('\r\n'));
+  chunks.push(Buffer.from(`--${BOUNDARY}--\r\n`));
+  return Buffer.concat(chunks);
+}
+
+const STOW_TYPE = `multipart/related; type="application/dicom"; boundary=${BOUNDARY}`;
+
+function stow(serve: Serve, parts: Buffer[], headers: Record<string, string> = {}, extraPartHeaders = '') {
+  return serve.app.inject({ method: 'POST', url: '/dicom-web/studies', headers: { 'content-type': STOW_TYPE, ...headers }, payload: stowBody(parts, extraPartHeaders) });
+}
+
+test('multipart: parts between boundaries, headers lower-cased; a body without its closing boundary is refused', () => {
+  const body = stowBody([Buffer.from('first\r\npart'), Buffer.from('second')]);
+  const parts = splitMultipart(body, multipartBoundary(STOW_TYPE));
+  assert.deepEqual(parts.map((p) => p.body.toString()), ['first\r\npart', 'second']);
+  assert.equal(parts[0]!.headers['content-type'], 'application/dicom');
+  assert.throws(() => splitMultipart(body.subarray(0, body.length - 30), BOUNDARY), /not closed|no header/);
+  assert.throws(() => multipartBoundary('application/dicom'), /expected multipart/);
+  assert.throws(() => multipartBoundary('multipart/related; type="application/dicom"'), /boundary/);
+});
+
+test('two studies uploaded at once are stored, analysed off the request path and listed most urgent first, with the same probabilities as ich predict', async () => {
+  const serve = buildServer({ model, data: tmp.file('serve'), threads: 1 });
+  try {
+    const uids = [...studies.keys()].slice(0, 2);
+    const replies = await Promise.all(uids.map((uid) => stow(serve, studies.get(uid)!.map((f) => readFileSync(f)))));
+    replies.forEach((r, i) => {
+      assert.equal(r.statusCode, 200, r.body);
+      assert.equal(r.json().stored.length, studies.get(uids[i]!)!.length);
+    });
+    await serve.queue.idle();
+    const list = (await serve.app.inject({ url: '/api/studies' })).json().studies as { studyInstanceUID: string; status: string; any: number }[];
+    assert.deepEqual(list.map((s) => s.status), ['done', 'done']);
+    assert.ok(list[0]!.any >= list[1]!.any, 'most urgent first');
+    for (const uid of uids) {
+      const detail = (await serve.app.inject({ url: `/api/studies/${uid}` })).json();
+      const expected = await predictFiles(model, studies.get(uid)!, { threads: 0 });
+      const bySop = new Map(expected.slices.map((s) => [s.sop, s.probs]));
+      assert.equal(detail.result.slices.length, bySop.size);
+      for (const s of detail.result.slices as { sop: string; probs: number[] }[]) s.probs.forEach((v, j) => assert.ok(Math.abs(v - bySop.get(s.sop)![j]!) < 1e-6));
+    }
+    assert.equal((await serve.app.inject({ url: '/api/studies/1.2.3.nope' })).statusCode, 404);
+    // Every stored file lies under DATA/instances, named by hashes, whatever the client sent.
+    const files = readdirSync(join(tmp.file('serve'), 'instances'), { recursive: true }) as string[];
+    assert.ok(files.filter((f) => f.endsWith('.dcm')).every((f) => /^[0-9a-f]{16}\/[0-9a-f]{24}\.dcm$/.test(f)), files.join(' '));
+  } finally {
+    await serve.close();
+  }
+  // Results persist across restarts.
+  const again = buildServer({ model, data: tmp.file('serve'), threads: 1 });
+  try {
+    const list = (await again.app.inject({ url: '/api/studies' })).json().studies as { status: string; any: number }[];
+    assert.deepEqual(list.map((s) => s.status), ['done', 'done']);
+    assert.equal(again.queue.pending, 0);
+  } finally {
+    await again.close();
+  }
+});
+
+test('malformed uploads get a 4xx with a reason and change nothing', async () => {
+  const dir = tmp.file('serve-bad');
+  const serve = buildServer({ model, data: dir, threads: 1 });
+  try {
+    const notDicom = await stow(serve, [Buffer.from('this is not DICOM'), Buffer.alloc(300)], {}, 'Content-Location: ../../../../tmp/evil.dcm\r\n');
+    assert.equal(notDicom.statusCode, 409);
+    assert.equal(notDicom.json().refused.length, 2);
+    assert.match(notDicom.json().refused[0].reason, /./);
+    const wrongType = await serve.app.inject({ method: 'POST', url: '/dicom-web/studies', headers: { 'content-type': 'application/json' }, payload: '{}' });
+    assert.equal(wrongType.statusCode, 415);
+    const noBoundary = await serve.app.inject({ method: 'POST', url: '/dicom-web/studies', headers: { 'content-type': 'multipart/related; type="application/dicom"' }, payload: 'x' });
+    assert.equal(noBoundary.statusCode, 400);
+    assert.match(noBoundary.json().error, /boundary/);
+    const cut = await serve.app.inject({ method: 'POST', url: '/dicom-web/studies', headers: { 'content-type': STOW_TYPE }, payload: stowBody([Buffer.from('x')]).subarray(0, 40) });
+    assert.equal(cut.statusCode, 400);
+    assert.deepEqual((await serve.app.inject({ url: '/api/studies' })).json().studies, []);
+  } finally {
+    await serve.close();
+  }
+  assert.ok(!readdirSync(dir).includes('instances') || (readdirSync(join(dir, 'instances'), { recursive: true }) as string[]).length === 0, 'nothing stored');
+  assert.ok(!existsSync('/tmp/evil.dcm'), 'a Content-Location naming a path outside DATA is never used');
+});
+
+test('with a token every route refuses requests without it; the CLI refuses a non-loopback bind without one', async () => {
+  const serve = buildServer({ model, data: tmp.file('serve-token'), token: 's3cret', threads: 1 });
+  try {
+    assert.equal((await serve.app.inject({ url: '/health' })).statusCode, 401);
+    assert.equal((await serve.app.inject({ url: '/api/studies', headers: { authorization: 'Bearer wrong' } })).statusCode, 401);
+    assert.equal((await stow(serve, [readFileSync(studies.values().next().value![0]!)])).statusCode, 401);
+    const ok = await serve.app.inject({ url: '/health', headers: { authorization: 'Bearer s3cret' } });
+    assert.equal(ok.statusCode, 200);
+    assert.equal(ok.json().status, 'ok');
+  } finally {
+    await serve.close();
+  }
+  const r = runCli(['serve', '--model', model, '--data', tmp.file('serve-open'), '--host', '0.0.0.0']);
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /not loopback: give --token/);
+});
