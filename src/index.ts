@@ -11,3 +11,4 @@ export * from './explain/index.js';
 export * from './queue/index.js';
 export { evaluateModel, predictLabelled, labelledStudyTable, modelEvaluationJson, writeEvaluationReport, rocFigureOf, calibrationFigureOf, type EvaluateModelOptions, type PredictPartOptions, type LabelledPrediction, type ModelEvaluation } from './evaluate/evaluate-model.js';
 export { calibrateStudies, type CalibrateStudiesOptions, type StudyCalibrationResult } from './evaluate/calibrate-model.js';
+export * from './serve/index.js';
