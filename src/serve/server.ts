@@ -8,6 +8,7 @@ import { readModelCard } from '../models/folder.js';
 import { predictFiles } from '../models/predict.js';
 import { AnalysisQueue } from './analysis-queue.js';
 import { multipartBoundary, RequestError, splitMultipart } from './multipart.js';
+import { renderSlicePng } from './render.js';
 import { ServeStore } from './store.js';
 import { type RefusedInstance, type StoredInstance, storeInstance } from './uploads.js';
 
@@ -109,6 +110,12 @@ export function buildServer(o: ServeOptions): Serve {
     const s = store.study(req.params.uid);
     if (!s) return reply.code(404).send({ error: `no study ${req.params.uid}` });
     return s;
+  });
+
+  app.get<{ Params: { uid: string; sop: string }; Querystring: { window?: string } }>('/api/studies/:uid/slices/:sop.png', async (req, reply) => {
+    const path = store.instancePath(req.params.uid, req.params.sop);
+    if (!path) return reply.code(404).send({ error: `no instance ${req.params.sop} in study ${req.params.uid}` });
+    return reply.type('image/png').send(await renderSlicePng(path, req.query.window ?? 'brain'));
   });
 
   return {

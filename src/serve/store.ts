@@ -70,6 +70,11 @@ export class ServeStore {
     return (this.db.prepare('SELECT path FROM instances WHERE study = ? ORDER BY sop').all(uid) as { path: string }[]).map((r) => r.path);
   }
 
+  /** The stored file of one instance of a study. */
+  instancePath(uid: string, sop: string): string | undefined {
+    return (this.db.prepare('SELECT path FROM instances WHERE study = ? AND sop = ?').get(uid, sop) as { path: string } | undefined)?.path;
+  }
+
   study(uid: string): StudyRow | undefined {
     return this.studies().find((s) => s.uid === uid);
   }

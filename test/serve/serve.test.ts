@@ -4,6 +4,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { synthesize } from '../../src/data/phantom/synth.js';
+import { loadSlice } from '../../src/dicom/load.js';
+import { windowImage } from '../../src/preprocess/window.js';
+import { decodePng } from '../figures/png.js';
 import { predictFiles } from '../../src/models/predict.js';
 import { buildServer, type Serve } from '../../src/serve/server.js';
 import { multipartBoundary, splitMultipart } from '../../src/serve/multipart.js';
@@ -75,6 +78,22 @@ test('two studies uploaded at once are stored, analysed off the request path and
       for (const s of detail.result.slices as { sop: string; probs: number[] }[]) s.probs.forEach((v, j) => assert.ok(Math.abs(v - bySop.get(s.sop)![j]!) < 1e-6));
     }
     assert.equal((await serve.app.inject({ url: '/api/studies/1.2.3.nope' })).statusCode, 404);
+    // A slice as PNG in a window: the pixels are the windowed HU of the file.
+    const file = studies.get(uids[0]!)![3]!;
+    const slice = await loadSlice(file);
+    const png = await serve.app.inject({ url: `/api/studies/${uids[0]}/slices/${slice.file.header.sopInstanceUID}.png?window=brain` });
+    assert.equal(png.statusCode, 200, png.body);
+    assert.equal(png.headers['content-type'], 'image/png');
+    const px = await decodePng(png.rawPayload);
+    assert.deepEqual([px.width, px.height], [slice.columns, slice.rows]);
+    const windowed = windowImage(slice.hu, { name: 'brain', center: 40, width: 80 });
+    for (const i of [0, 1000, (slice.rows * slice.columns) >> 1, slice.rows * slice.columns - 7]) {
+      assert.ok(Math.abs(px.at(i % slice.columns, Math.floor(i / slice.columns))[0] - windowed[i]! * 255) <= 1, `pixel ${i}`);
+    }
+    const same = await serve.app.inject({ url: `/api/studies/${uids[0]}/slices/${slice.file.header.sopInstanceUID}.png?window=40/80` });
+    assert.ok(same.rawPayload.equals(png.rawPayload), 'window 40/80 is the brain preset');
+    assert.equal((await serve.app.inject({ url: `/api/studies/${uids[0]}/slices/${slice.file.header.sopInstanceUID}.png?window=wide` })).statusCode, 400);
+    assert.equal((await serve.app.inject({ url: `/api/studies/${uids[0]}/slices/1.2.3.png` })).statusCode, 404);
     // Every stored file lies under DATA/instances, named by hashes, whatever the client sent.
     const files = readdirSync(join(tmp.file('serve'), 'instances'), { recursive: true }) as string[];
     assert.ok(files.filter((f) => f.endsWith('.dcm')).every((f) => /^[0-9a-f]{16}\/[0-9a-f]{24}\.dcm$/.test(f)), files.join(' '));
