@@ -8,6 +8,7 @@ import { readModelCard } from '../models/folder.js';
 import { predictFiles } from '../models/predict.js';
 import { AnalysisQueue } from './analysis-queue.js';
 import { multipartBoundary, RequestError, splitMultipart } from './multipart.js';
+import { OPENAPI } from './openapi.js';
 import { renderSlicePng } from './render.js';
 import { ServeStore } from './store.js';
 import { type RefusedInstance, type StoredInstance, storeInstance } from './uploads.js';
@@ -83,6 +84,7 @@ export function buildServer(o: ServeOptions): Serve {
   });
 
   app.get('/health', async () => ({ status: 'ok', model: card.architecture.name, queued: queue.pending }));
+  app.get('/openapi.json', async () => OPENAPI);
 
   app.post('/dicom-web/studies', async (req, reply) => {
     const parts = splitMultipart(req.body as Buffer, multipartBoundary(req.headers['content-type']));

@@ -111,6 +111,26 @@ test('two studies uploaded at once are stored, analysed off the request path and
   }
 });
 
+test('a plain form upload (multipart/form-data) is stored too, whatever file name it claims', async () => {
+  const dir = tmp.file('serve-form');
+  const serve = buildServer({ model, data: dir, threads: 1 });
+  try {
+    const [uid, files] = [...studies.entries()][2]!;
+    const form = new FormData();
+    for (const f of files.slice(0, 3)) form.append('file', new Blob([readFileSync(f)]), '../../../../tmp/evil-form.dcm');
+    const request = new Request('http://x/', { method: 'POST', body: form });
+    const r = await serve.app.inject({ method: 'POST', url: '/dicom-web/studies', headers: { 'content-type': request.headers.get('content-type')! }, payload: Buffer.from(await request.arrayBuffer()) });
+    assert.equal(r.statusCode, 200, r.body);
+    assert.deepEqual(r.json().studies, [uid]);
+    assert.equal(r.json().stored.length, 3);
+    await serve.queue.idle();
+    assert.equal((await serve.app.inject({ url: `/api/studies/${uid}` })).json().result.slices.length, 3);
+  } finally {
+    await serve.close();
+  }
+  assert.ok(!existsSync('/tmp/evil-form.dcm'));
+});
+
 test('malformed uploads get a 4xx with a reason and change nothing', async () => {
   const dir = tmp.file('serve-bad');
   const serve = buildServer({ model, data: dir, threads: 1 });
@@ -140,6 +160,12 @@ test('with a token every route refuses requests without it; the CLI refuses a no
     assert.equal((await serve.app.inject({ url: '/health' })).statusCode, 401);
     assert.equal((await serve.app.inject({ url: '/api/studies', headers: { authorization: 'Bearer wrong' } })).statusCode, 401);
     assert.equal((await stow(serve, [readFileSync(studies.values().next().value![0]!)])).statusCode, 401);
+    // The OpenAPI description names exactly the routes the app has.
+    const doc = (await serve.app.inject({ url: '/openapi.json', headers: { authorization: 'Bearer s3cret' } })).json();
+    for (const [path, methods] of Object.entries(doc.paths as Record<string, object>)) {
+      for (const method of Object.keys(methods)) assert.ok(serve.app.hasRoute({ method: method.toUpperCase() as 'GET', url: path.replace(/\{(\w+)\}/g, ':$1') }), `${method} ${path}`);
+    }
+    assert.equal(Object.values(doc.paths as Record<string, object>).flatMap((m) => Object.keys(m)).length, 6);
     const ok = await serve.app.inject({ url: '/health', headers: { authorization: 'Bearer s3cret' } });
     assert.equal(ok.statusCode, 200);
     assert.equal(ok.json().status, 'ok');
