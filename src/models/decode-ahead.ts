@@ -1,34 +1,41 @@
 // Decoding ahead of inference: predict tasks decode in worker threads (or on the main thread) while
 // ONNX Runtime runs the earlier ones; results are consumed in task order and memory stays flat.
+import type { Piscina } from 'piscina';
 import { workerPool } from '../data/pool.js';
 import decodeForPrediction, { type PredictTask, type PredictTaskResult } from '../data/workers/predict-worker.js';
 
+/** Where predict tasks decode: a pool of `threads` worker threads, or the main thread (threads 0). */
+export interface Decoder {
+  threads: number;
+  pool?: Piscina;
+}
+
+export function openDecoder(threads: number): Decoder {
+  return { threads, pool: threads > 0 ? workerPool('predict-worker', threads) : undefined };
+}
+
 /**
  * Runs `consume` on each task's decoded result, in task order, with up to 2 × threads tasks
- * decoding ahead in a worker pool (threads 0: one at a time on the main thread, because
+ * decoding ahead in the decoder's pool (without one: one at a time on the main thread, because
  * fileTensor's scratch buffers are per thread).
  */
-export async function decodeInOrder(tasks: readonly PredictTask[], threads: number, consume: (result: PredictTaskResult, task: PredictTask) => Promise<void>): Promise<void> {
-  const pool = threads > 0 && tasks.length > 0 ? workerPool('predict-worker', threads) : undefined;
-  try {
-    const decode = (task: PredictTask): Promise<PredictTaskResult> => (pool ? (pool.run(task) as Promise<PredictTaskResult>) : decodeForPrediction(task));
-    const ahead = pool ? 2 * threads : 1;
-    const pending: Promise<PredictTaskResult>[] = [];
-    let launched = 0;
-    const launch = () => {
-      while (launched < tasks.length && pending.length < ahead) {
-        const p = decode(tasks[launched++]!);
-        p.catch(() => {}); // awaited below in order; this only keeps an early failure from counting as unhandled
-        pending.push(p);
-      }
-    };
-    launch();
-    for (const task of tasks) {
-      const result = await pending.shift()!;
-      launch();
-      await consume(result, task);
+export async function decodeInOrder(tasks: readonly PredictTask[], decoder: Decoder, consume: (result: PredictTaskResult, task: PredictTask) => Promise<void>): Promise<void> {
+  const { pool, threads } = decoder;
+  const decode = (task: PredictTask): Promise<PredictTaskResult> => (pool ? (pool.run(task) as Promise<PredictTaskResult>) : decodeForPrediction(task));
+  const ahead = pool ? 2 * threads : 1;
+  const pending: Promise<PredictTaskResult>[] = [];
+  let launched = 0;
+  const launch = () => {
+    while (launched < tasks.length && pending.length < ahead) {
+      const p = decode(tasks[launched++]!);
+      p.catch(() => {}); // awaited below in order; this only keeps an early failure from counting as unhandled
+      pending.push(p);
     }
-  } finally {
-    await pool?.destroy();
+  };
+  launch();
+  for (const task of tasks) {
+    const result = await pending.shift()!;
+    launch();
+    await consume(result, task);
   }
 }

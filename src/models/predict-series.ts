@@ -9,7 +9,7 @@ import readHeaders from '../data/workers/header-worker.js';
 import type { PredictTask } from '../data/workers/predict-worker.js';
 import type { ort } from '../engine/session.js';
 import { contextChannels, stackContext } from '../preprocess/context.js';
-import { decodeInOrder } from './decode-ahead.js';
+import { type Decoder, decodeInOrder } from './decode-ahead.js';
 import type { ModelCard } from './folder.js';
 import { isFirstOfSop, type RejectedFile, runProbabilities, type SlicePrediction, sliceOutcomes } from './predict.js';
 
@@ -47,7 +47,7 @@ export async function predictBySeries(
   session: ort.InferenceSession,
   card: ModelCard,
   files: readonly string[],
-  opts: { threads: number; batch: number; onProgress?: (done: number, total: number) => void },
+  opts: { decoder: Decoder; batch: number; onProgress?: (done: number, total: number) => void },
 ): Promise<{ outcomes: (SlicePrediction | RejectedFile)[]; series: SeriesSummary[] }> {
   const { size, windows, context } = card.input;
   const plane = size * size;
@@ -58,7 +58,7 @@ export async function predictBySeries(
   const firstPath = new Map<string, string>();
   const usable: HeaderRecord[] = [];
   const duplicates: RejectedFile[] = [];
-  for (const h of await headerRecords(files, opts.threads)) {
+  for (const h of await headerRecords(files, opts.decoder.threads)) {
     if (h.status !== 'ok') byPath.set(h.path, { path: h.path, code: h.reasonCode ?? 'invalid-header', reason: h.reason ?? 'unusable header' });
     else if (isFirstOfSop(firstPath, { path: h.path, sop: h.sopInstanceUID! }, duplicates)) usable.push(h);
   }
@@ -67,7 +67,7 @@ export async function predictBySeries(
   const tasks: PredictTask[] = assembled.map((s) => ({ paths: s.slices.map((r) => r.path), size, windows }));
   let done = byPath.size;
   opts.onProgress?.(done, files.length);
-  await decodeInOrder(tasks, opts.threads, async (result) => {
+  await decodeInOrder(tasks, opts.decoder, async (result) => {
     const t = result.records.filter((r) => r.ok).length;
     let probs: Float32Array | undefined;
     if (t > 0) {

@@ -8,9 +8,9 @@ import type { PredictRecord, PredictTask } from '../data/workers/predict-worker.
 import { asDicomError } from '../dicom/errors.js';
 import { openSession, ort } from '../engine/session.js';
 import { aggregateStudies, calibrateStudy, type StudyAggregate, type StudyCalibrationCard, triageOrder } from '../evaluate/study.js';
-import { decodeInOrder } from './decode-ahead.js';
+import { type Decoder, decodeInOrder, openDecoder } from './decode-ahead.js';
 import { predictBySeries, type SeriesSummary, seriesAware } from './predict-series.js';
-import { loadModelFolder, type ModelCard } from './folder.js';
+import { type ModelCard, readModelCard } from './folder.js';
 
 export interface PredictOptions {
   /** Worker threads decoding files (default one per core; 0 decodes on the main thread); also ORT's intra-op threads when > 0. */
@@ -108,6 +108,70 @@ export async function expandInputs(inputs: readonly string[]): Promise<{ files: 
 }
 
 /**
+ * A model folder opened for prediction: its card, one ONNX Runtime session of `model.onnx` and one
+ * pool of decoding threads, kept for any number of `predict` calls (a service analysing study after
+ * study opens one); `close` releases them.
+ */
+export class Predictor {
+  private constructor(
+    readonly model: string,
+    readonly card: ModelCard,
+    private readonly session: ort.InferenceSession,
+    private readonly decoder: Decoder,
+  ) {}
+
+  /** Opens `modelDir` with `threads` decoding threads (default one per core; 0 decodes on the main thread), also ORT's intra-op threads when > 0. */
+  static async open(modelDir: string, opts: { threads?: number } = {}): Promise<Predictor> {
+    const model = resolve(modelDir);
+    const card = readModelCard(model);
+    if (card.labels.join() !== LABELS.join()) throw new Error(`${model}: the model's labels (${card.labels.join(', ')}) are not ${LABELS.join(', ')}`);
+    const threads = opts.threads ?? defaultThreads();
+    const session = await openSession(readFileSync(join(model, 'model.onnx')), { threads: threads > 0 ? threads : undefined });
+    return new Predictor(model, card, session, openDecoder(threads));
+  }
+
+  /** Predicts every slice in `inputs`, as predictFiles does. */
+  async predict(inputs: readonly string[], options: Omit<PredictOptions, 'threads'> = {}): Promise<PredictResult> {
+    const started = performance.now();
+    const { card, session, decoder } = this;
+    const { size, channels, windows } = card.input;
+    const batchSize = options.batch ?? 32;
+    if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new Error(`batch ${batchSize}: expected an integer ≥ 1`);
+    const input = await expandInputs(inputs);
+    const outcomes: (SlicePrediction | RejectedFile)[] = [];
+    let series: SeriesSummary[] | undefined;
+    if (seriesAware(card)) {
+      const r = await predictBySeries(session, card, input.files, { decoder, batch: batchSize, onProgress: options.onProgress });
+      outcomes.push(...r.outcomes);
+      series = r.series;
+    } else {
+      const tasks: PredictTask[] = batches(input.files, batchSize).map((paths) => ({ paths, size, windows }));
+      let done = 0;
+      await decodeInOrder(tasks, decoder, async (result) => {
+        const ok = result.records.filter((r) => r.ok).length;
+        const probs = ok > 0 ? await runProbabilities(session, result.tensors, [ok, channels, size, size]) : undefined;
+        outcomes.push(...sliceOutcomes(result.records, probs));
+        done += result.records.length;
+        options.onProgress?.(done, input.files.length);
+      });
+    }
+    const slices: SlicePrediction[] = [];
+    const rejected: RejectedFile[] = [...input.rejected];
+    const firstPath = new Map<string, string>();
+    for (const o of outcomes) {
+      if (!('probs' in o)) rejected.push(o);
+      else if (isFirstOfSop(firstPath, o, rejected)) slices.push(o);
+    }
+    return { model: this.model, card, slices, rejected, skipped: input.skipped, ...(series ? { series } : {}), studies: summarizeStudies(slices, card.study), studyAggregation: card.study ? 'max-over-slices+platt' : 'max-over-slices', seconds: (performance.now() - started) / 1000 };
+  }
+
+  async close(): Promise<void> {
+    await this.decoder.pool?.destroy();
+    await this.session.release();
+  }
+}
+
+/**
  * Predicts every slice in `inputs` (DICOM files or folders, scanned recursively) with the model
  * folder `modelDir`: files are read, checked and windowed as the model card says in worker threads
  * (with `threads: 0`, on the main thread), and their tensors go through one ONNX Runtime session of
@@ -116,47 +180,12 @@ export async function expandInputs(inputs: readonly string[]): Promise<{ files: 
  * SOPInstanceUID is rejected as `duplicate` (the submission holds each ID once).
  */
 export async function predictFiles(modelDir: string, inputs: readonly string[], options: PredictOptions = {}): Promise<PredictResult> {
-  const started = performance.now();
-  const model = resolve(modelDir);
-  const { card } = loadModelFolder(model);
-  if (card.labels.join() !== LABELS.join()) throw new Error(`${model}: the model's labels (${card.labels.join(', ')}) are not ${LABELS.join(', ')}`);
-  const { size, channels, windows } = card.input;
-  const batchSize = options.batch ?? 32;
-  if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new Error(`batch ${batchSize}: expected an integer ≥ 1`);
-  const threads = options.threads ?? defaultThreads();
-
-  const input = await expandInputs(inputs);
-  const outcomes: (SlicePrediction | RejectedFile)[] = [];
-  const session = await openSession(readFileSync(join(model, 'model.onnx')), { threads: threads > 0 ? threads : undefined });
-  let series: SeriesSummary[] | undefined;
+  const predictor = await Predictor.open(modelDir, { threads: options.threads });
   try {
-    if (seriesAware(card)) {
-      const r = await predictBySeries(session, card, input.files, { threads, batch: batchSize, onProgress: options.onProgress });
-      outcomes.push(...r.outcomes);
-      series = r.series;
-    } else {
-      const tasks: PredictTask[] = batches(input.files, batchSize).map((paths) => ({ paths, size, windows }));
-      let done = 0;
-      await decodeInOrder(tasks, threads, async (result) => {
-        const ok = result.records.filter((r) => r.ok).length;
-        const probs = ok > 0 ? await runProbabilities(session, result.tensors, [ok, channels, size, size]) : undefined;
-        outcomes.push(...sliceOutcomes(result.records, probs));
-        done += result.records.length;
-        options.onProgress?.(done, input.files.length);
-      });
-    }
+    return await predictor.predict(inputs, options);
   } finally {
-    await session.release();
+    await predictor.close();
   }
-
-  const slices: SlicePrediction[] = [];
-  const rejected: RejectedFile[] = [...input.rejected];
-  const firstPath = new Map<string, string>();
-  for (const o of outcomes) {
-    if (!('probs' in o)) rejected.push(o);
-    else if (isFirstOfSop(firstPath, o, rejected)) slices.push(o);
-  }
-  return { model, card, slices, rejected, skipped: input.skipped, ...(series ? { series } : {}), studies: summarizeStudies(slices, card.study), studyAggregation: card.study ? 'max-over-slices+platt' : 'max-over-slices', seconds: (performance.now() - started) / 1000 };
 }
 
 /** The `probabilities` output of a model session for one input tensor. */

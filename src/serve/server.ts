@@ -4,8 +4,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { resolve } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { readModelCard } from '../models/folder.js';
-import { predictFiles } from '../models/predict.js';
+import { Predictor } from '../models/predict.js';
 import { AnalysisQueue } from './analysis-queue.js';
 import { multipartBoundary, RequestError, splitMultipart } from './multipart.js';
 import { OPENAPI } from './openapi.js';
@@ -43,17 +42,20 @@ function sameToken(given: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** Builds the service (not yet listening); studies left unfinished by an earlier run are queued again. */
-export function buildServer(o: ServeOptions): Serve {
-  const model = resolve(o.model);
+/**
+ * Builds the service (not yet listening): the model opened once for every analysis; studies left
+ * unfinished by an earlier run are queued again.
+ */
+export async function buildServer(o: ServeOptions): Promise<Serve> {
   const data = resolve(o.data);
-  const card = readModelCard(model);
+  const predictor = await Predictor.open(o.model, { threads: o.threads });
+  const { card } = predictor;
   const store = new ServeStore(data);
   const maxInstances = o.maxStudyInstances ?? 2000;
   const queue = new AnalysisQueue(async (uid) => {
     store.setStatus(uid, 'running');
     try {
-      const r = await predictFiles(model, store.instancePaths(uid), { threads: o.threads });
+      const r = await predictor.predict(store.instancePaths(uid));
       const result = {
         model: { name: card.architecture.name, created: card.created },
         study: r.studies[0] ?? null,
@@ -126,6 +128,7 @@ export function buildServer(o: ServeOptions): Serve {
       await app.close();
       await queue.idle();
       store.close();
+      await predictor.close();
     },
   };
 }

@@ -58,7 +58,7 @@ test('multipart: parts between boundaries, headers lower-cased; a body without i
 });
 
 test('two studies uploaded at once are stored, analysed off the request path and listed most urgent first, with the same probabilities as ich predict', async () => {
-  const serve = buildServer({ model, data: tmp.file('serve'), threads: 1 });
+  const serve = await buildServer({ model, data: tmp.file('serve'), threads: 1 });
   try {
     const uids = [...studies.keys()].slice(0, 2);
     const replies = await Promise.all(uids.map((uid) => stow(serve, studies.get(uid)!.map((f) => readFileSync(f)))));
@@ -101,7 +101,7 @@ test('two studies uploaded at once are stored, analysed off the request path and
     await serve.close();
   }
   // Results persist across restarts.
-  const again = buildServer({ model, data: tmp.file('serve'), threads: 1 });
+  const again = await buildServer({ model, data: tmp.file('serve'), threads: 1 });
   try {
     const list = (await again.app.inject({ url: '/api/studies' })).json().studies as { status: string; any: number }[];
     assert.deepEqual(list.map((s) => s.status), ['done', 'done']);
@@ -113,7 +113,7 @@ test('two studies uploaded at once are stored, analysed off the request path and
 
 test('a plain form upload (multipart/form-data) is stored too, whatever file name it claims', async () => {
   const dir = tmp.file('serve-form');
-  const serve = buildServer({ model, data: dir, threads: 1 });
+  const serve = await buildServer({ model, data: dir, threads: 1 });
   try {
     const [uid, files] = [...studies.entries()][2]!;
     const form = new FormData();
@@ -133,7 +133,7 @@ test('a plain form upload (multipart/form-data) is stored too, whatever file nam
 
 test('malformed uploads get a 4xx with a reason and change nothing', async () => {
   const dir = tmp.file('serve-bad');
-  const serve = buildServer({ model, data: dir, threads: 1 });
+  const serve = await buildServer({ model, data: dir, threads: 1 });
   try {
     const notDicom = await stow(serve, [Buffer.from('this is not DICOM'), Buffer.alloc(300)], {}, 'Content-Location: ../../../../tmp/evil.dcm\r\n');
     assert.equal(notDicom.statusCode, 409);
@@ -155,7 +155,7 @@ test('malformed uploads get a 4xx with a reason and change nothing', async () =>
 });
 
 test('with a token every route refuses requests without it; the CLI refuses a non-loopback bind without one', async () => {
-  const serve = buildServer({ model, data: tmp.file('serve-token'), token: 's3cret', threads: 1 });
+  const serve = await buildServer({ model, data: tmp.file('serve-token'), token: 's3cret', threads: 1 });
   try {
     assert.equal((await serve.app.inject({ url: '/health' })).statusCode, 401);
     assert.equal((await serve.app.inject({ url: '/api/studies', headers: { authorization: 'Bearer wrong' } })).statusCode, 401);

@@ -33,7 +33,7 @@ export function registerServe(program: Command): void {
     .option('--threads <n>', 'decoding and inference threads', intOption('--threads', 0))
     .action(async (f: ServeFlags) => {
       if (!isLoopback(f.host) && !f.token) throw new Error(`--host ${f.host} is not loopback: give --token T, which every request must then carry`);
-      const serve = buildServer({ model: f.model, data: f.data, token: f.token, maxUploadBytes: f.maxUploadMb * 2 ** 20, maxStudyInstances: f.maxStudyInstances, threads: f.threads });
+      const serve = await buildServer({ model: f.model, data: f.data, token: f.token, maxUploadBytes: f.maxUploadMb * 2 ** 20, maxStudyInstances: f.maxStudyInstances, threads: f.threads });
       const address = await serve.app.listen({ host: f.host, port: f.port });
       process.stdout.write(`ich serve: ${address} (model ${f.model}, data ${f.data}${f.token ? ', bearer token required' : ''})\n`);
       const stop = () => void serve.close().then(() => process.exit(0));
