@@ -8,16 +8,15 @@
  * Options: --model DIR --data DIR --studies 24 --shard 32 --rounds 2 --out .bench/queue
  * --worker-threads 0 (decoding threads per worker; 0: the worker's main thread)
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { enqueuePredict, jobCounts, startLocalRedis } from '../src/queue/index.js';
 import { median } from './median.js';
+import { BENCH_ROOT, benchInputs, log } from './phantom-setup.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const cli = join(root, 'dist/src/cli/main.js');
+const cli = join(BENCH_ROOT, 'dist/src/cli/main.js');
 const { values: o } = parseArgs({
   options: {
     model: { type: 'string' },
@@ -25,18 +24,11 @@ const { values: o } = parseArgs({
     studies: { type: 'string', default: '24' },
     shard: { type: 'string', default: '32' },
     rounds: { type: 'string', default: '2' },
-    out: { type: 'string', default: join(root, '.bench/queue') },
+    out: { type: 'string', default: join(BENCH_ROOT, '.bench/queue') },
     'worker-threads': { type: 'string', default: '0' },
   },
 });
 const out = resolve(o.out);
-const log = (line: string) => process.stderr.write(`${line}\n`);
-
-function ich(args: string[]): void {
-  log(`$ ich ${args.join(' ')}`);
-  const r = spawnSync(process.execPath, [cli, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
-  if (r.status !== 0) throw new Error(`ich ${args[0]} failed (status ${r.status})`);
-}
 
 /** Starts n workers on the Redis database url and resolves when all are ready. */
 async function startWorkers(url: string, n: number): Promise<ChildProcess[]> {
@@ -74,18 +66,7 @@ async function round(url: string, n: number, model: string, images: string, runO
 
 async function main(): Promise<void> {
   mkdirSync(out, { recursive: true });
-  let data = o.data ? resolve(o.data) : join(out, 'data');
-  let model = o.model ? resolve(o.model) : join(out, 'model');
-  if (!o.data) {
-    rmSync(data, { recursive: true, force: true });
-    ich(['synth', '--out', data, '--studies', o.studies!, '--size', '512', '--seed', '3']);
-  }
-  if (!o.model) {
-    rmSync(model, { recursive: true, force: true });
-    ich(['train', '--data', data, '--out', model, '--epochs', '1', '--size', '128', '--seed', '1', '--db', join(out, 'index.db')]);
-  }
-  data = resolve(data);
-  model = resolve(model);
+  const { data, model } = benchInputs({ model: o.model, data: o.data, studies: o.studies!, seed: '3', out });
   const images = join(data, 'images');
   if (!existsSync(images)) throw new Error(`${images}: not found (--data takes a phantom folder from ich synth, with images/)`);
   const files = readdirSync(images).filter((f) => f.endsWith('.dcm')).length;

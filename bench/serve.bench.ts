@@ -9,33 +9,23 @@
  * one-epoch baseline on it (`ich train`); the model's quality does not matter here, only its cost.
  * Options: --model DIR --data DIR --studies 20 --threads 2 --out .bench/serve
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { predictFiles } from '../src/models/predict.js';
 import { buildServer } from '../src/serve/server.js';
+import { BENCH_ROOT, benchInputs } from './phantom-setup.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const cli = join(root, 'dist/src/cli/main.js');
 const { values: o } = parseArgs({
   options: {
     model: { type: 'string' },
     data: { type: 'string' },
     studies: { type: 'string', default: '20' },
     threads: { type: 'string', default: '2' },
-    out: { type: 'string', default: join(root, '.bench/serve') },
+    out: { type: 'string', default: join(BENCH_ROOT, '.bench/serve') },
   },
 });
 const out = resolve(o.out);
-const log = (line: string) => process.stderr.write(`${line}\n`);
-
-function ich(args: string[]): void {
-  log(`$ ich ${args.join(' ')}`);
-  const r = spawnSync(process.execPath, [cli, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
-  if (r.status !== 0) throw new Error(`ich ${args[0]} failed (status ${r.status})`);
-}
 
 const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]!;
 
@@ -48,16 +38,7 @@ function stowBody(files: string[], boundary: string): Buffer {
 
 async function main(): Promise<void> {
   mkdirSync(out, { recursive: true });
-  const data = o.data ? resolve(o.data) : join(out, 'data');
-  const model = o.model ? resolve(o.model) : join(out, 'model');
-  if (!o.data) {
-    rmSync(data, { recursive: true, force: true });
-    ich(['synth', '--out', data, '--studies', o.studies!, '--size', '512', '--seed', '4', '--corrupt', '0']);
-  }
-  if (!o.model) {
-    rmSync(model, { recursive: true, force: true });
-    ich(['train', '--data', data, '--out', model, '--epochs', '1', '--size', '128', '--seed', '1', '--db', join(out, 'index.db')]);
-  }
+  const { data, model } = benchInputs({ model: o.model, data: o.data, studies: o.studies!, seed: '4', out, synth: ['--corrupt', '0'] });
   const threads = Number(o.threads);
   // The reference: predictFiles over the same files, in this process.
   const t0 = performance.now();
