@@ -10,6 +10,7 @@ export const OPENAPI = {
   components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Required on every route when the service runs with --token' } } },
   security: [{}, { bearer: [] }],
   paths: {
+    '/': { get: { summary: 'The web viewer (worklist and study view)', responses: { 200: { description: 'HTML page', content: { 'text/html': { schema: { type: 'string' } } } } } } },
     '/health': { get: { summary: 'Liveness, the model and the queue length', responses: { 200: json('ok') } } },
     '/openapi.json': { get: { summary: 'This description', responses: { 200: json('OpenAPI 3.1 document') } } },
     '/dicom-web/studies': {

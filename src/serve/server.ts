@@ -8,6 +8,7 @@ import { Predictor } from '../models/predict.js';
 import { AnalysisQueue } from './analysis-queue.js';
 import { multipartBoundary, RequestError, splitMultipart } from './multipart.js';
 import { OPENAPI } from './openapi.js';
+import { VIEWER_HTML } from './viewer-page.js';
 import { renderSlicePng } from './render.js';
 import { ServeStore } from './store.js';
 import { type RefusedInstance, type StoredInstance, storeInstance } from './uploads.js';
@@ -87,6 +88,7 @@ export async function buildServer(o: ServeOptions): Promise<Serve> {
 
   app.get('/health', async () => ({ status: 'ok', model: card.architecture.name, queued: queue.pending }));
   app.get('/openapi.json', async () => OPENAPI);
+  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(VIEWER_HTML));
 
   app.post('/dicom-web/studies', async (req, reply) => {
     const parts = splitMultipart(req.body as Buffer, multipartBoundary(req.headers['content-type']));

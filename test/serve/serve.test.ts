@@ -10,6 +10,7 @@ import { decodePng } from '../figures/png.js';
 import { predictFiles } from '../../src/models/predict.js';
 import { buildServer, type Serve } from '../../src/serve/server.js';
 import { multipartBoundary, splitMultipart } from '../../src/serve/multipart.js';
+import { chromium } from 'playwright-core';
 import { runCli } from '../helpers/hu.js';
 import { TempDir } from '../helpers/paths.js';
 
@@ -165,7 +166,7 @@ test('with a token every route refuses requests without it; the CLI refuses a no
     for (const [path, methods] of Object.entries(doc.paths as Record<string, object>)) {
       for (const method of Object.keys(methods)) assert.ok(serve.app.hasRoute({ method: method.toUpperCase() as 'GET', url: path.replace(/\{(\w+)\}/g, ':$1') }), `${method} ${path}`);
     }
-    assert.equal(Object.values(doc.paths as Record<string, object>).flatMap((m) => Object.keys(m)).length, 6);
+    assert.equal(Object.values(doc.paths as Record<string, object>).flatMap((m) => Object.keys(m)).length, 7);
     const ok = await serve.app.inject({ url: '/health', headers: { authorization: 'Bearer s3cret' } });
     assert.equal(ok.statusCode, 200);
     assert.equal(ok.json().status, 'ok');
@@ -175,4 +176,54 @@ test('with a token every route refuses requests without it; the CLI refuses a no
   const r = runCli(['serve', '--model', model, '--data', tmp.file('serve-open'), '--host', '0.0.0.0']);
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /not loopback: give --token/);
+});
+
+test('the viewer (Debian chromium via playwright-core): worklist most urgent first, a study scrolled by keys and wheel, windows switched, the series plot marking the slice', async () => {
+  const serve = await buildServer({ model, data: tmp.file('serve'), threads: 1 });
+  const address = await serve.app.listen({ host: '127.0.0.1', port: 0 });
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    await page.goto(address);
+    await page.waitForSelector('tr.study >> nth=1');
+    const anys = (await page.locator('td.p-any').allTextContents()).map(Number);
+    assert.ok(anys.length === 2 && anys[0]! >= anys[1]!, `worklist most urgent first: ${anys}`);
+    const uid = (await page.locator('tr.study').first().getAttribute('data-uid'))!;
+    await page.locator('tr.study').first().click();
+    const n = (await serve.app.inject({ url: `/api/studies/${uid}` })).json().result.slices.length as number;
+    // Page-side expressions as strings: the test is compiled without the DOM library.
+    const position = (k: number) => page.waitForFunction(`document.getElementById('position')?.textContent === 'slice ${k} / ${n}'`);
+    await position(1);
+    const imageReady = (window: string) => page.waitForFunction(`(() => { const i = document.getElementById('image'); return i.src.endsWith('window=${window}') && i.complete && i.naturalWidth > 0; })()`);
+    // The shown image is the slice in the window, pixel for pixel (64² shown at 512², pixelated).
+    const samePixels = async (window: string) => {
+      await imageReady(window);
+      const src = (await page.locator('#image').getAttribute('src'))!;
+      assert.match(src, new RegExp(`window=${window}$`));
+      const served = await decodePng((await serve.app.inject({ url: src })).rawPayload);
+      const shot = await decodePng(await page.locator('#image').screenshot());
+      const scale = shot.width / served.width;
+      for (const [x, y] of [[5, 5], [32, 32], [20, 40], [50, 12]] as const) {
+        const a = served.at(x, y)[0];
+        const b = shot.at(Math.floor((x + 0.5) * scale), Math.floor((y + 0.5) * scale))[0];
+        assert.ok(Math.abs(a - b) <= 2, `${window} pixel (${x}, ${y}): served ${a}, shown ${b}`);
+      }
+    };
+    await samePixels('brain');
+    await page.keyboard.press('ArrowDown');
+    await position(2);
+    await page.locator('#image').hover();
+    await page.mouse.wheel(0, 120);
+    await position(3);
+    await page.locator('button.window[data-window=subdural]').click();
+    await samePixels('subdural');
+    // The plot marks slice 3 with the blue cursor line.
+    const plot = await decodePng(await page.locator('#plot').screenshot());
+    const x = Math.round(30 + (2 / (n - 1)) * (512 - 40));
+    const [r, g, b] = plot.at(x, 70);
+    assert.ok(b > 200 && r < 60 && g < 120, `cursor at slice 3: rgb(${r}, ${g}, ${b})`);
+  } finally {
+    await browser.close();
+    await serve.close();
+  }
 });
