@@ -15,6 +15,7 @@ import { registerTrain } from './commands/train.js';
 import { registerTriage } from './commands/triage.js';
 import { registerCompareOptimizers } from './commands/compare-optimizers.js';
 import { registerServe } from './commands/serve.js';
+import { registerPacs } from './commands/pacs.js';
 
 const program = new Command('ich')
   .description('ichdetect: intracranial hemorrhage detection on head CT')
@@ -36,6 +37,7 @@ registerTriage(program);
 registerExplain(program);
 registerQueue(program);
 registerServe(program);
+registerPacs(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`ich: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -4,3 +4,4 @@ export { ServeStore, STUDY_STATUSES, type StudyStatus, type StudyRow } from './s
 export { storeInstance, type StoredInstance, type RefusedInstance } from './uploads.js';
 export { splitMultipart, multipartBoundary, RequestError, type BodyPart } from './multipart.js';
 export { AnalysisQueue } from './analysis-queue.js';
+export { pacsPull, findStudies, type PullOptions, type PulledStudy } from './pacs.js';

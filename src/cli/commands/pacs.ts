@@ -1,0 +1,42 @@
+import type { Command } from 'commander';
+import { pacsPull } from '../../serve/pacs.js';
+import { intOption } from '../options.js';
+import { progressBar } from '../progress.js';
+
+interface PullFlags {
+  url: string;
+  study?: string;
+  since?: string;
+  model: string;
+  out: string;
+  token?: string;
+  threads?: number;
+  json?: boolean;
+}
+
+export function registerPacs(program: Command): void {
+  const pacs = program.command('pacs').description('work with a PACS over DICOMweb');
+  pacs
+    .command('pull')
+    .description('find CT studies (QIDO-RS), retrieve them (WADO-RS) and analyse them; results in OUT/results/, studies listed most urgent first')
+    .requiredOption('--url <url>', 'DICOMweb root, e.g. http://127.0.0.1:8042/dicom-web')
+    .requiredOption('--model <dir>', 'model folder (model.json, model.onnx)')
+    .option('--study <uid>', 'one study (default: every CT study)')
+    .option('--since <date>', 'only studies on or after this date (YYYYMMDD or YYYY-MM-DD)')
+    .option('--out <dir>', 'retrieved instances and results', '.ich-pacs')
+    .option('--token <t>', 'bearer token for the PACS')
+    .option('--threads <n>', 'decoding and inference threads', intOption('--threads', 0))
+    .option('--json', 'print the pulled studies as one JSON object')
+    .action(async (f: PullFlags) => {
+      if (f.study && f.since) throw new Error('--study and --since exclude each other');
+      const bar = progressBar('pull', 'studies');
+      const studies = await pacsPull({ ...f, onStudy: (_uid, done, total) => bar.update(done, total) });
+      bar.stop();
+      if (f.json) {
+        process.stdout.write(`${JSON.stringify({ studies: studies.map((s) => ({ studyInstanceUID: s.studyInstanceUID, instances: s.instances, refused: s.refused, any: s.study?.calibrated?.any ?? s.study?.any ?? null, calibrated: !!s.study?.calibrated, result: s.result })) })}\n`);
+        return;
+      }
+      process.stdout.write(`pulled ${studies.length} studies from ${f.url}, most urgent first:\n`);
+      for (const s of studies) process.stdout.write(`  ${s.studyInstanceUID}  P(any) ${(s.study?.calibrated?.any ?? s.study?.any ?? NaN).toFixed(3)}  ${s.instances} instances${s.refused.length ? `, ${s.refused.length} refused` : ''}  ${s.result}\n`);
+    });
+}

@@ -1,0 +1,82 @@
+// `ich pacs pull`: studies from a PACS over DICOMweb — found by QIDO-RS (CT studies, optionally
+// since a date), retrieved by WADO-RS (multipart/related; type="application/dicom"), stored as the
+// service stores uploads, and analysed with a model folder.
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Predictor, type StudyPrediction } from '../models/predict.js';
+import { multipartBoundary, splitMultipart } from './multipart.js';
+import { type RefusedInstance, storeInstance } from './uploads.js';
+
+export interface PullOptions {
+  /** DICOMweb root, e.g. http://pacs:8042/dicom-web */
+  url: string;
+  /** One study; without it every CT study (since `since`). */
+  study?: string;
+  /** YYYYMMDD or YYYY-MM-DD: studies on or after this date. */
+  since?: string;
+  model: string;
+  /** Retrieved instances (instances/) and one result JSON per study (results/). */
+  out: string;
+  /** Bearer token for the PACS, when it needs one. */
+  token?: string;
+  threads?: number;
+  onStudy?: (uid: string, done: number, total: number) => void;
+}
+
+export interface PulledStudy {
+  studyInstanceUID: string;
+  instances: number;
+  refused: RefusedInstance[];
+  /** The study-level result (undefined when no instance could be analysed). */
+  study?: StudyPrediction;
+  /** OUT/results/<hash>.json: per-slice and study-level results. */
+  result: string;
+}
+
+async function get(url: string, accept: string, token?: string): Promise<Response> {
+  const r = await fetch(url, { headers: { accept, ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+  if (!r.ok) throw new Error(`GET ${url}: ${r.status} ${r.statusText}`);
+  return r;
+}
+
+/** QIDO-RS: the StudyInstanceUIDs of the CT studies (on or after `since`). */
+export async function findStudies(url: string, opts: { since?: string; token?: string } = {}): Promise<string[]> {
+  const since = opts.since?.replace(/-/g, '');
+  if (since !== undefined && !/^\d{8}$/.test(since)) throw new Error(`--since ${opts.since}: expected a date, YYYYMMDD or YYYY-MM-DD`);
+  const query = `${url.replace(/\/$/, '')}/studies?ModalitiesInStudy=CT${since ? `&StudyDate=${since}-` : ''}`;
+  const studies = (await (await get(query, 'application/dicom+json', opts.token)).json()) as Record<string, { Value?: string[] }>[];
+  return studies.map((s) => s['0020000D']?.Value?.[0]).filter((u): u is string => typeof u === 'string');
+}
+
+/** Pulls and analyses studies; returns them most urgent first. */
+export async function pacsPull(o: PullOptions): Promise<PulledStudy[]> {
+  const out = resolve(o.out);
+  const uids = o.study ? [o.study] : await findStudies(o.url, o);
+  const predictor = await Predictor.open(o.model, { threads: o.threads });
+  const pulled: PulledStudy[] = [];
+  try {
+    for (const [k, uid] of uids.entries()) {
+      const r = await get(`${o.url.replace(/\/$/, '')}/studies/${encodeURIComponent(uid)}`, 'multipart/related; type="application/dicom"', o.token);
+      const parts = splitMultipart(Buffer.from(await r.arrayBuffer()), multipartBoundary(r.headers.get('content-type') ?? undefined));
+      const paths: string[] = [];
+      const refused: RefusedInstance[] = [];
+      parts.forEach((p, i) => {
+        const s = storeInstance(out, p.body, i + 1);
+        if ('path' in s) paths.push(s.path);
+        else refused.push(s);
+      });
+      const prediction = await predictor.predict(paths);
+      mkdirSync(join(out, 'results'), { recursive: true });
+      const result = join(out, 'results', `${createHash('sha256').update(uid).digest('hex').slice(0, 16)}.json`);
+      const slices = prediction.slices.map((s) => ({ sop: s.sop, series: s.series, position: s.position, probs: Array.from(s.probs) }));
+      writeFileSync(result, JSON.stringify({ studyInstanceUID: uid, model: prediction.card.architecture.name, study: prediction.studies[0] ?? null, studyAggregation: prediction.studyAggregation, slices, refused, rejected: prediction.rejected }, null, 1) + '\n');
+      pulled.push({ studyInstanceUID: uid, instances: parts.length, refused, study: prediction.studies[0], result });
+      o.onStudy?.(uid, k + 1, uids.length);
+    }
+  } finally {
+    await predictor.close();
+  }
+  const p = (s: PulledStudy) => s.study?.calibrated?.any ?? s.study?.any ?? -1;
+  return pulled.sort((a, b) => p(b) - p(a));
+}
