@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { asDicomError } from '../dicom/errors.js';
 import { type Db, LABEL_COLUMNS } from './db.js';
-import type { FileStamp, HeaderRecord } from './header-record.js';
+import { type FileStamp, type HeaderRecord, headerRecord } from './header-record.js';
 import { type LabelReport, type LabelTable, readLabelsCsv } from './labels.js';
 import { batches, runInPool } from './pool.js';
 import { scanForDicom } from './scan.js';
@@ -34,7 +34,7 @@ export interface IndexRun {
 const BATCH = 64;
 
 /** A file's size and mtime, or a rejected record when it cannot be stat'ed. */
-export function stampOf(path: string): FileStamp | HeaderRecord {
+function stampOf(path: string): FileStamp | HeaderRecord {
   try {
     const st = statSync(path);
     return { path, size: st.size, mtimeMs: st.mtimeMs };
@@ -42,6 +42,19 @@ export function stampOf(path: string): FileStamp | HeaderRecord {
     const e = asDicomError(err);
     return { path, size: 0, mtimeMs: 0, status: 'rejected', reasonCode: e.code, reason: e.message };
   }
+}
+
+/**
+ * The header record of each file, in order (stat failures and unusable headers as rejected records):
+ * read in a pool of `threads` worker threads, or on this thread with 0.
+ */
+export async function readHeaderRecords(files: readonly string[], threads: number): Promise<HeaderRecord[]> {
+  const stamps = files.map(stampOf);
+  const readable = stamps.filter((s): s is FileStamp => !('status' in s));
+  const read = new Map<string, HeaderRecord>();
+  if (threads > 0) await runInPool<FileStamp[], HeaderRecord[]>('header-worker', batches(readable, BATCH), threads, (rs) => rs.forEach((r) => read.set(r.path, r)));
+  else readable.map(headerRecord).forEach((r) => read.set(r.path, r));
+  return stamps.map((s) => ('status' in s ? s : read.get(s.path)!));
 }
 
 function upsert(db: Db, records: HeaderRecord[]): void {

@@ -2,10 +2,8 @@
 // models (the batch is one whole series). Headers come first, so every series is assembled and
 // ordered along its normal before any pixel is decoded; then each series decodes as one task.
 import type { HeaderRecord } from '../data/header-record.js';
-import { stampOf } from '../data/index-dir.js';
-import { batches, runInPool } from '../data/pool.js';
+import { readHeaderRecords } from '../data/index-dir.js';
 import { type SeriesProblem, seriesOf } from '../data/series.js';
-import readHeaders from '../data/workers/header-worker.js';
 import type { PredictTask } from '../data/workers/predict-worker.js';
 import type { ort } from '../engine/session.js';
 import { contextChannels, stackContext } from '../preprocess/context.js';
@@ -25,15 +23,6 @@ export interface SeriesSummary {
 /** Whether a model reads neighbouring slices or whole series (so its inputs are assembled by series). */
 export function seriesAware(card: ModelCard): boolean {
   return !!card.input.series || !!card.input.context?.slices;
-}
-
-async function headerRecords(files: readonly string[], threads: number): Promise<HeaderRecord[]> {
-  const stamps = files.map(stampOf);
-  const readable = stamps.filter((s): s is Exclude<typeof s, HeaderRecord> => !('status' in s));
-  const read = new Map<string, HeaderRecord>();
-  if (threads > 0) await runInPool<typeof readable, HeaderRecord[]>('header-worker', batches(readable, 64), threads, (rs) => rs.forEach((r) => read.set(r.path, r)));
-  else readHeaders(readable).forEach((r) => read.set(r.path, r));
-  return stamps.map((s) => ('status' in s ? s : read.get(s.path)!));
 }
 
 /**
@@ -58,7 +47,7 @@ export async function predictBySeries(
   const firstPath = new Map<string, string>();
   const usable: HeaderRecord[] = [];
   const duplicates: RejectedFile[] = [];
-  for (const h of await headerRecords(files, opts.decoder.threads)) {
+  for (const h of await readHeaderRecords(files, opts.decoder.threads)) {
     if (h.status !== 'ok') byPath.set(h.path, { path: h.path, code: h.reasonCode ?? 'invalid-header', reason: h.reason ?? 'unusable header' });
     else if (isFirstOfSop(firstPath, { path: h.path, sop: h.sopInstanceUID! }, duplicates)) usable.push(h);
   }

@@ -2,9 +2,8 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type RejectedFile, type SlicePrediction, predictFiles } from '../models/predict.js';
-import { headerRecord } from '../data/header-record.js';
-import { stampOf } from '../data/index-dir.js';
-import type { ModelCard } from '../models/folder.js';
+import { readHeaderRecords } from '../data/index-dir.js';
+import { readModelCard } from '../models/folder.js';
 import { seriesAware } from '../models/predict-series.js';
 import { type EnqueueBase, type RunManifest, enqueueShards, resultPath, sha256, writeAtomically } from './shards.js';
 
@@ -33,18 +32,14 @@ export interface ShardResult {
 export async function enqueuePredict(o: EnqueueBase & { model: string }): Promise<PredictManifest> {
   const model = resolve(o.model);
   const salt = sha256([readFileSync(join(model, 'model.onnx'))]);
-  const card = JSON.parse(readFileSync(join(model, 'model.json'), 'utf8')) as ModelCard;
   // A model that reads neighbours or whole series gets whole series per job.
-  const groups = seriesAware(card) ? seriesGroupsOf : undefined;
+  const groups = seriesAware(readModelCard(model)) ? seriesGroupsOf : undefined;
   return (await enqueueShards(o, PREDICT_JOB, salt, { model }, (s, out) => ({ model, out, files: s.files, key: s.key }), groups)) as PredictManifest;
 }
 
 /** The files grouped by series (read from their headers; files without a usable header alone), series in order of first appearance. */
-function seriesGroupsOf(files: string[]): string[][] {
-  const records = files.map((f) => {
-    const s = stampOf(f);
-    return 'status' in s ? s : headerRecord(s);
-  });
+async function seriesGroupsOf(files: string[]): Promise<string[][]> {
+  const records = await readHeaderRecords(files, 0);
   const bySeries = new Map<string, string[]>();
   const groups: string[][] = [];
   for (const r of records) {

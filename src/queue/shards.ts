@@ -85,14 +85,14 @@ export function packGroups(groups: readonly string[][], size: number): string[][
  * `extra` fields) and adds one job `name` per shard, its data `jobData(shard)`.
  */
 export async function enqueueShards<K extends string, D extends object>(
-  o: EnqueueBase, kind: K, salt: string, extra: object, jobData: (s: Shard, out: string) => D, groups?: (files: string[]) => string[][],
+  o: EnqueueBase, kind: K, salt: string, extra: object, jobData: (s: Shard, out: string) => D, groups?: (files: string[]) => Promise<string[][]>,
 ): Promise<RunManifest<K>> {
   const shard = o.shard ?? DEFAULT_SHARD;
   if (!(Number.isInteger(shard) && shard >= 1)) throw new Error(`shard ${shard}: expected an integer ≥ 1`);
   const out = resolve(o.out);
   const input = await expandInputs(o.inputs);
   const files = input.files.map((f) => resolve(f));
-  const shards = packGroups(groups ? groups(files) : files.map((f) => [f]), shard).map((part) => ({ key: shardKey(salt, part), files: part }));
+  const shards = packGroups(groups ? await groups(files) : files.map((f) => [f]), shard).map((part) => ({ key: shardKey(salt, part), files: part }));
   mkdirSync(join(out, 'results'), { recursive: true });
   const manifest: RunManifest<K> = { kind, ...extra, files, rejected: input.rejected, skipped: input.skipped, shards };
   writeAtomically(manifestPath(out), JSON.stringify(manifest, null, 1) + '\n');
