@@ -4,9 +4,10 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { triageAny } from '../evaluate/study.js';
 import { Predictor, type StudyPrediction } from '../models/predict.js';
 import { multipartBoundary, splitMultipart } from './multipart.js';
-import { type RefusedInstance, storeInstance } from './uploads.js';
+import { type RefusedInstance, storeParts, studyResult } from './uploads.js';
 
 export interface PullOptions {
   /** DICOMweb root, e.g. http://pacs:8042/dicom-web */
@@ -59,24 +60,17 @@ export async function pacsPull(o: PullOptions): Promise<PulledStudy[]> {
     for (const [k, uid] of uids.entries()) {
       const r = await get(`${o.url.replace(/\/$/, '')}/studies/${encodeURIComponent(uid)}`, 'multipart/related; type="application/dicom"', o.token);
       const parts = splitMultipart(Buffer.from(await r.arrayBuffer()), multipartBoundary(r.headers.get('content-type') ?? undefined));
-      const paths: string[] = [];
-      const refused: RefusedInstance[] = [];
-      parts.forEach((p, i) => {
-        const s = storeInstance(out, p.body, i + 1);
-        if ('path' in s) paths.push(s.path);
-        else refused.push(s);
-      });
-      const prediction = await predictor.predict(paths);
+      const { stored, refused } = storeParts(out, parts);
+      const prediction = await predictor.predict(stored.map((s) => s.path));
       mkdirSync(join(out, 'results'), { recursive: true });
       const result = join(out, 'results', `${createHash('sha256').update(uid).digest('hex').slice(0, 16)}.json`);
-      const slices = prediction.slices.map((s) => ({ sop: s.sop, series: s.series, position: s.position, probs: Array.from(s.probs) }));
-      writeFileSync(result, JSON.stringify({ studyInstanceUID: uid, model: prediction.card.architecture.name, study: prediction.studies[0] ?? null, studyAggregation: prediction.studyAggregation, slices, refused, rejected: prediction.rejected }, null, 1) + '\n');
+      writeFileSync(result, JSON.stringify({ studyInstanceUID: uid, ...studyResult(prediction), refused }, null, 1) + '\n');
       pulled.push({ studyInstanceUID: uid, instances: parts.length, refused, study: prediction.studies[0], result });
       o.onStudy?.(uid, k + 1, uids.length);
     }
   } finally {
     await predictor.close();
   }
-  const p = (s: PulledStudy) => s.study?.calibrated?.any ?? s.study?.any ?? -1;
-  return pulled.sort((a, b) => p(b) - p(a));
+  const urgency = (s: PulledStudy) => (s.study ? triageAny(s.study) : -1);
+  return pulled.sort((a, b) => urgency(b) - urgency(a));
 }

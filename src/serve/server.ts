@@ -4,14 +4,15 @@
 import { timingSafeEqual } from 'node:crypto';
 import { resolve } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { Predictor } from '../models/predict.js';
+import { triageAny, triageOrder } from '../evaluate/study.js';
+import { Predictor, type StudyPrediction } from '../models/predict.js';
 import { AnalysisQueue } from './analysis-queue.js';
 import { multipartBoundary, RequestError, splitMultipart } from './multipart.js';
 import { OPENAPI } from './openapi.js';
 import { VIEWER_HTML } from './viewer-page.js';
 import { renderSlicePng } from './render.js';
-import { ServeStore } from './store.js';
-import { type RefusedInstance, type StoredInstance, storeInstance } from './uploads.js';
+import { ServeStore, type StudyRow } from './store.js';
+import { storeParts, studyResult } from './uploads.js';
 
 export interface ServeOptions {
   /** Model folder (model.json, model.onnx). */
@@ -57,14 +58,7 @@ export async function buildServer(o: ServeOptions): Promise<Serve> {
     store.setStatus(uid, 'running');
     try {
       const r = await predictor.predict(store.instancePaths(uid));
-      const result = {
-        model: { name: card.architecture.name, created: card.created },
-        study: r.studies[0] ?? null,
-        studyAggregation: r.studyAggregation,
-        slices: r.slices.map((s) => ({ sop: s.sop, series: s.series, position: s.position, probs: Array.from(s.probs) })),
-        rejected: r.rejected.map((f) => ({ code: f.code, reason: f.reason })),
-        seconds: r.seconds,
-      };
+      const result = studyResult(r);
       store.setStatus(uid, r.slices.length ? 'done' : 'failed', r.slices.length ? { result } : { error: 'no instance of the study could be analysed' });
     } catch (err) {
       store.setStatus(uid, 'failed', { error: (err as Error).message });
@@ -93,13 +87,7 @@ export async function buildServer(o: ServeOptions): Promise<Serve> {
   app.post('/dicom-web/studies', async (req, reply) => {
     const parts = splitMultipart(req.body as Buffer, multipartBoundary(req.headers['content-type']));
     if (parts.length === 0) throw new RequestError(400, 'the body holds no parts');
-    const stored: StoredInstance[] = [];
-    const refused: RefusedInstance[] = [];
-    parts.forEach((p, i) => {
-      const r = storeInstance(data, p.body, i + 1);
-      if ('path' in r) stored.push(r);
-      else refused.push(r);
-    });
+    const { stored, refused } = storeParts(data, parts);
     for (const uid of new Set(stored.map((s) => s.study))) {
       if (store.instancePaths(uid).length + stored.filter((s) => s.study === uid).length > maxInstances) throw new RequestError(413, `study ${uid} would hold more than ${maxInstances} instances`);
     }
@@ -148,15 +136,22 @@ interface WorklistEntry {
   error?: string;
 }
 
-/** Every study, most urgent first: analysed studies by P(any) descending, then those not analysed yet. */
+function entry(row: StudyRow, study?: StudyPrediction): WorklistEntry {
+  const probs = study ? (study.calibrated ?? study.perLabel) : null;
+  return {
+    studyInstanceUID: row.uid, status: row.status, instances: row.instances, any: study ? triageAny(study) : null, perLabel: probs, calibrated: !!study?.calibrated,
+    keySlice: study?.topSlice.sop ?? null, updatedAt: row.updatedAt, ...(row.error ? { error: row.error } : {}),
+  };
+}
+
+/** Every study, most urgent first: analysed studies in triage order (as ich triage orders them), then those not analysed yet, by UID. */
 export function worklist(store: ServeStore): WorklistEntry[] {
-  const entries = store.studies().map((s): WorklistEntry => {
-    const study = (s.result as { study?: { any: number; perLabel: Record<string, number>; calibrated?: Record<string, number>; topSlice: { sop: string } } } | undefined)?.study;
-    const probs = study?.calibrated ?? study?.perLabel ?? null;
-    return {
-      studyInstanceUID: s.uid, status: s.status, instances: s.instances, any: probs ? probs.any! : null, perLabel: probs, calibrated: !!study?.calibrated,
-      keySlice: study?.topSlice.sop ?? null, updatedAt: s.updatedAt, ...(s.error ? { error: s.error } : {}),
-    };
-  });
-  return entries.sort((a, b) => (b.any ?? -1) - (a.any ?? -1) || (a.studyInstanceUID < b.studyInstanceUID ? -1 : 1));
+  const rows = store.studies();
+  const studyOf = (r: StudyRow) => (r.result as { study?: StudyPrediction | null } | undefined)?.study ?? undefined;
+  const analysed = triageOrder(rows.flatMap((row) => {
+    const study = studyOf(row);
+    return study ? [{ ...study, row }] : [];
+  }));
+  const waiting = rows.filter((r) => !studyOf(r)).sort((a, b) => (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
+  return [...analysed.map((s) => entry(s.row, s)), ...waiting.map((r) => entry(r))];
 }

@@ -36,6 +36,14 @@ CREATE TABLE IF NOT EXISTS studies (
 );
 `;
 
+const STUDY_ROWS = `SELECT s.uid, s.status, s.updated_at AS updatedAt, s.error, s.result, (SELECT COUNT(*) FROM instances i WHERE i.study = s.uid) AS instances FROM studies s`;
+
+type DbStudyRow = { uid: string; status: StudyStatus; updatedAt: string; error: string | null; result: string | null; instances: number };
+
+function studyRow(r: DbStudyRow): StudyRow {
+  return { uid: r.uid, status: r.status, instances: r.instances, updatedAt: r.updatedAt, ...(r.error ? { error: r.error } : {}), ...(r.result ? { result: JSON.parse(r.result) as unknown } : {}) };
+}
+
 export class ServeStore {
   private readonly db: Database.Database;
 
@@ -76,14 +84,12 @@ export class ServeStore {
   }
 
   study(uid: string): StudyRow | undefined {
-    return this.studies().find((s) => s.uid === uid);
+    const row = this.db.prepare(`${STUDY_ROWS} WHERE s.uid = ?`).get(uid) as DbStudyRow | undefined;
+    return row && studyRow(row);
   }
 
   studies(): StudyRow[] {
-    const rows = this.db
-      .prepare(`SELECT s.uid, s.status, s.updated_at AS updatedAt, s.error, s.result, (SELECT COUNT(*) FROM instances i WHERE i.study = s.uid) AS instances FROM studies s`)
-      .all() as { uid: string; status: StudyStatus; updatedAt: string; error: string | null; result: string | null; instances: number }[];
-    return rows.map((r) => ({ uid: r.uid, status: r.status, instances: r.instances, updatedAt: r.updatedAt, ...(r.error ? { error: r.error } : {}), ...(r.result ? { result: JSON.parse(r.result) as unknown } : {}) }));
+    return (this.db.prepare(STUDY_ROWS).all() as DbStudyRow[]).map(studyRow);
   }
 
   /** Studies left queued or running by an earlier process (to queue again on start). */

@@ -1,4 +1,4 @@
-// Storing uploaded DICOM instances: each part is parsed and checked as `ich index` checks a file, then
+// Storing uploaded (or retrieved) DICOM instances, and what is kept of their analysis: each part is parsed and checked as `ich index` checks a file, then
 // written under DATA/instances/ by a name made from hashes of its UIDs — never from anything the
 // client named, so no upload can land outside the data folder.
 import { createHash } from 'node:crypto';
@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { asDicomError } from '../dicom/errors.js';
 import { checkSliceHeader } from '../dicom/load.js';
 import { parseDicomFile } from '../dicom/read.js';
+import type { PredictResult } from '../models/predict.js';
 
 export interface StoredInstance {
   sop: string;
@@ -41,4 +42,28 @@ export function storeInstance(dataDir: string, bytes: Buffer, part: number): Sto
     const e = asDicomError(err);
     return { part, code: e.code, reason: e.message };
   }
+}
+
+/** Stores every part of a request (or a WADO-RS response): those stored, and those refused with their reasons. */
+export function storeParts(dataDir: string, parts: readonly { body: Buffer }[]): { stored: StoredInstance[]; refused: RefusedInstance[] } {
+  const stored: StoredInstance[] = [];
+  const refused: RefusedInstance[] = [];
+  parts.forEach((p, i) => {
+    const r = storeInstance(dataDir, p.body, i + 1);
+    if ('path' in r) stored.push(r);
+    else refused.push(r);
+  });
+  return { stored, refused };
+}
+
+/** What the service and `ich pacs pull` keep of a study's analysis: the model, the study-level and per-slice results, and the files it could not use (reasons only). */
+export function studyResult(r: PredictResult) {
+  return {
+    model: { name: r.card.architecture.name, created: r.card.created },
+    study: r.studies[0] ?? null,
+    studyAggregation: r.studyAggregation,
+    slices: r.slices.map((s) => ({ sop: s.sop, series: s.series, position: s.position, probs: Array.from(s.probs) })),
+    rejected: r.rejected.map((f) => ({ code: f.code, reason: f.reason })),
+    seconds: r.seconds,
+  };
 }

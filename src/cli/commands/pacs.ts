@@ -1,18 +1,10 @@
 import type { Command } from 'commander';
-import { pacsPull } from '../../serve/pacs.js';
+import { triageAny } from '../../evaluate/study.js';
+import { pacsPull, type PullOptions } from '../../serve/pacs.js';
 import { intOption } from '../options.js';
 import { progressBar } from '../progress.js';
 
-interface PullFlags {
-  url: string;
-  study?: string;
-  since?: string;
-  model: string;
-  out: string;
-  token?: string;
-  threads?: number;
-  json?: boolean;
-}
+type PullFlags = Omit<PullOptions, 'onStudy'> & { json?: boolean };
 
 export function registerPacs(program: Command): void {
   const pacs = program.command('pacs').description('work with a PACS over DICOMweb');
@@ -33,10 +25,10 @@ export function registerPacs(program: Command): void {
       const studies = await pacsPull({ ...f, onStudy: (_uid, done, total) => bar.update(done, total) });
       bar.stop();
       if (f.json) {
-        process.stdout.write(`${JSON.stringify({ studies: studies.map((s) => ({ studyInstanceUID: s.studyInstanceUID, instances: s.instances, refused: s.refused, any: s.study?.calibrated?.any ?? s.study?.any ?? null, calibrated: !!s.study?.calibrated, result: s.result })) })}\n`);
+        process.stdout.write(`${JSON.stringify({ studies: studies.map((s) => ({ studyInstanceUID: s.studyInstanceUID, instances: s.instances, refused: s.refused, any: s.study ? triageAny(s.study) : null, calibrated: !!s.study?.calibrated, result: s.result })) })}\n`);
         return;
       }
       process.stdout.write(`pulled ${studies.length} studies from ${f.url}, most urgent first:\n`);
-      for (const s of studies) process.stdout.write(`  ${s.studyInstanceUID}  P(any) ${(s.study?.calibrated?.any ?? s.study?.any ?? NaN).toFixed(3)}  ${s.instances} instances${s.refused.length ? `, ${s.refused.length} refused` : ''}  ${s.result}\n`);
+      for (const s of studies) process.stdout.write(`  ${s.studyInstanceUID}  P(any) ${s.study ? triageAny(s.study).toFixed(3) : '–'}  ${s.instances} instances${s.refused.length ? `, ${s.refused.length} refused` : ''}  ${s.result}\n`);
     });
 }
