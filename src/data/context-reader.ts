@@ -1,21 +1,23 @@
 // Cached 2.5-D records: a slice's tensor stacked with its neighbours' along its series, read from
-// the uint8 tensor cache in the index's series order.
+// the uint8 tensor cache in the order the index's series assembly gives.
 import type { ContextSpec } from '../preprocess/context.js';
 import { contextChannels, stackContext } from '../preprocess/context.js';
 import type { CacheInfo } from './cache.js';
 import type { Db } from './db.js';
+import { assembleSeries } from './series.js';
 import { TensorReader } from './tensor-reader.js';
 
-/** Each usable file's series in order along the normal (the index's series_rank) and its place in it. */
-export function seriesPlaces(db: Db): Map<number, { series: number[]; index: number }> {
-  const rows = db.prepare(`SELECT id, series_instance_uid AS uid FROM files WHERE status = 'ok' ORDER BY series_instance_uid, series_rank, id`).all() as { id: number; uid: string }[];
-  const places = new Map<number, { series: number[]; index: number }>();
-  let series: number[] = [];
-  rows.forEach((r, i) => {
-    if (i === 0 || rows[i - 1]!.uid !== r.uid) series = [];
-    places.set(r.id, { series, index: series.length });
-    series.push(r.id);
-  });
+/** Where a usable file lies: its series' file ids in order along the normal (assembleSeries), its index there, and the series' place among all (by SeriesInstanceUID). */
+export interface SeriesPlace {
+  series: readonly number[];
+  index: number;
+  order: number;
+}
+
+/** Each usable file's place in its series, from the index's series assembly. */
+export function seriesPlaces(db: Db): Map<number, SeriesPlace> {
+  const places = new Map<number, SeriesPlace>();
+  assembleSeries(db).forEach((s, order) => s.slices.forEach((id, index) => places.set(id, { series: s.slices, index, order })));
   return places;
 }
 
@@ -24,7 +26,7 @@ export class ContextReader {
   readonly channels: number;
   readonly recordBytes: number;
   private readonly reader: TensorReader;
-  private readonly places: Map<number, { series: number[]; index: number }>;
+  private readonly places: Map<number, SeriesPlace>;
   private readonly records = new Map<number, Uint8Array>();
 
   constructor(

@@ -6,7 +6,7 @@ export { assembleSeries, seriesOf, compareSlices, orderSeries, SERIES_PROBLEM_KI
 export { splitPatients, summarizeSplit, PARTS, type Part, type SplitOptions, type SplitSummary } from './split.js';
 export { preprocessIndex, cacheInfo, cacheKey, type CacheInfo, type PreprocessOptions, type PreprocessSummary } from './cache.js';
 export { TensorReader } from './tensor-reader.js';
-export { ContextReader, seriesPlaces } from './context-reader.js';
+export { ContextReader, seriesPlaces, type SeriesPlace } from './context-reader.js';
 export { scanForDicom } from './scan.js';
 export { seededRandom, shuffleInPlace } from './random.js';
 export { synthesize, type SynthOptions, type SynthSummary } from './phantom/synth.js';

@@ -1,23 +1,24 @@
 // Batches that are whole series: the slices of one series in order along the normal (the index's
-// series_rank), as rows of cached per-slice features — what a sequence head trains and validates on.
+// series assembly), as rows of cached per-slice features — what a sequence head trains and validates on.
+import { seriesPlaces } from '../data/context-reader.js';
 import type { Db } from '../data/db.js';
 import { LABEL_COUNT } from '../data/labels.js';
 import { Rng, subSeed } from '../data/phantom/random.js';
 import type { Batch, Sample, SampleSource } from './dataset.js';
 import { type FeatureTable, featureRows, gatherRows } from './features.js';
 
-/** Sample indices grouped by series, each series in order along the normal; series in a stable order. */
+/** Sample indices grouped by series, each series in order along the normal (seriesPlaces); series by SeriesInstanceUID, files outside any series last, alone. */
 export function seriesGroups(db: Db, samples: readonly Sample[]): number[][] {
-  const place = db.prepare('SELECT series_instance_uid AS uid, series_rank AS rank FROM files WHERE id = ?');
-  const groups = new Map<string, { i: number; rank: number }[]>();
+  const places = seriesPlaces(db);
+  const groups = new Map<number, { i: number; index: number }[]>();
   samples.forEach((s, i) => {
-    const p = place.get(s.fileId) as { uid: string | null; rank: number | null } | undefined;
-    const key = p?.uid ?? `file-${s.fileId}`;
+    const p = places.get(s.fileId);
+    const key = p ? p.order : places.size + s.fileId;
     const g = groups.get(key) ?? [];
-    g.push({ i, rank: p?.rank ?? 0 });
+    g.push({ i, index: p?.index ?? 0 });
     groups.set(key, g);
   });
-  return [...groups.keys()].sort().map((k) => groups.get(k)!.sort((a, b) => a.rank - b.rank).map((e) => e.i));
+  return [...groups.keys()].sort((a, b) => a - b).map((k) => groups.get(k)!.sort((a, b) => a.index - b.index).map((e) => e.i));
 }
 
 /** One batch per series; the order of the series is shuffled per epoch from the seed, or kept. */
