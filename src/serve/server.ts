@@ -10,7 +10,9 @@ import { AnalysisQueue } from './analysis-queue.js';
 import { multipartBoundary, RequestError, splitMultipart } from './multipart.js';
 import { OPENAPI } from './openapi.js';
 import { VIEWER_HTML } from './viewer-page.js';
-import { renderSlicePng } from './render.js';
+import { LABELS, type Label } from '../data/labels.js';
+import { SliceAttributions } from './attributions.js';
+import { renderSlicePng, requestWindow } from './render.js';
 import { ServeStore, type StudyRow } from './store.js';
 import { storeParts, studyResult } from './uploads.js';
 
@@ -29,6 +31,8 @@ export interface ServeOptions {
   queueCapacity?: number;
   /** Threads for decoding and inference (predictFiles). */
   threads?: number;
+  /** Expected-gradient samples per overlay (default 100). */
+  overlaySamples?: number;
 }
 
 export interface Serve {
@@ -53,6 +57,7 @@ export async function buildServer(o: ServeOptions): Promise<Serve> {
   const predictor = await Predictor.open(o.model, { threads: o.threads });
   const { card } = predictor;
   const store = new ServeStore(data);
+  const attributions = new SliceAttributions(predictor.model, data, { samples: o.overlaySamples, threads: o.threads });
   const maxInstances = o.maxStudyInstances ?? 2000;
   const queue = new AnalysisQueue(async (uid) => {
     store.setStatus(uid, 'running');
@@ -106,10 +111,21 @@ export async function buildServer(o: ServeOptions): Promise<Serve> {
     return s;
   });
 
-  app.get<{ Params: { uid: string; sop: string }; Querystring: { window?: string } }>('/api/studies/:uid/slices/:sop.png', async (req, reply) => {
-    const path = store.instancePath(req.params.uid, req.params.sop);
-    if (!path) return reply.code(404).send({ error: `no instance ${req.params.sop} in study ${req.params.uid}` });
-    return reply.type('image/png').send(await renderSlicePng(path, req.query.window ?? 'brain'));
+  app.get('/api/model', async () => ({
+    name: card.architecture.name, created: card.created, labels: card.labels, input: card.input,
+    overlays: attributions.unavailable ? { available: false, reason: attributions.unavailable } : { available: true, method: 'expected gradients', samples: attributions.samples },
+  }));
+
+  app.get<{ Params: { uid: string; sop: string }; Querystring: { window?: string; overlay?: string } }>('/api/studies/:uid/slices/:sop.png', async (req, reply) => {
+    const { uid, sop } = req.params;
+    const path = store.instancePath(uid, sop);
+    if (!path) return reply.code(404).send({ error: `no instance ${sop} in study ${uid}` });
+    const window = req.query.window ?? 'brain';
+    requestWindow(window);
+    const label = req.query.overlay === undefined ? undefined : LABELS.indexOf(req.query.overlay as Label);
+    if (label === -1) throw new RequestError(400, `overlay '${req.query.overlay}': expected one of ${LABELS.join(', ')}`);
+    const overlay = label === undefined ? undefined : await attributions.overlay(path, sop, label);
+    return reply.type('image/png').send(await renderSlicePng(path, window, overlay));
   });
 
   return {
@@ -118,6 +134,7 @@ export async function buildServer(o: ServeOptions): Promise<Serve> {
       await app.close();
       await queue.idle();
       store.close();
+      await attributions.close();
       await predictor.close();
     },
   };

@@ -1,0 +1,101 @@
+// Attribution overlays for the service: one label's SHAP map of one stored slice, computed on first
+// request with the model folder's explainer (expected gradients over its background sample, as
+// `ich explain` does), one at a time, and kept under DATA/attributions/ for every later request.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import decodeForPrediction from '../data/workers/predict-worker.js';
+import { openExplainer } from '../explain/explain-files.js';
+import type { Explainer } from '../explain/types.js';
+import { absPercentile, SHAP_LIMIT_PERCENTILE } from '../figures/shap.js';
+import { readModelCard, type ModelCard } from '../models/folder.js';
+import { RequestError } from './multipart.js';
+import type { Overlay } from './render.js';
+
+export interface AttributionOptions {
+  /** Expected-gradient samples per slice (default 100). */
+  samples?: number;
+  /** ONNX Runtime intra-op threads. */
+  threads?: number;
+}
+
+export const DEFAULT_OVERLAY_SAMPLES = 100;
+
+/** Why the model folder's slices cannot be explained one at a time, or undefined when they can. */
+export function unexplainable(card: ModelCard): string | undefined {
+  if (card.input.series) return `${card.architecture.name} reads whole series; overlays need a 2-D model`;
+  if (card.input.context) return `${card.architecture.name} reads neighbouring slices; overlays need a 2-D model`;
+  return undefined;
+}
+
+const sha = (b: string | Buffer, n: number) => createHash('sha256').update(b).digest('hex').slice(0, n);
+
+/** One label's attribution map for stored slices, cached on disk by model, sample count, slice and label. */
+export class SliceAttributions {
+  private explainer?: Promise<Explainer>;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly pending = new Map<string, Promise<Overlay>>();
+  private readonly dir: string;
+  private readonly card: ModelCard;
+  readonly samples: number;
+
+  constructor(private readonly model: string, dataDir: string, private readonly opts: AttributionOptions = {}) {
+    this.card = readModelCard(model);
+    this.samples = opts.samples ?? DEFAULT_OVERLAY_SAMPLES;
+    if (!(Number.isInteger(this.samples) && this.samples >= 1)) throw new Error(`overlay samples ${this.samples}: expected an integer ≥ 1`);
+    // Keyed by the graph's bytes, so a retrained model in the same folder never shows old maps.
+    this.dir = join(dataDir, 'attributions', `${sha(readFileSync(join(model, 'model.onnx')), 16)}-g${this.samples}`);
+  }
+
+  /** The reason overlays are unavailable for this model, if they are. */
+  get unavailable(): string | undefined {
+    return unexplainable(this.card);
+  }
+
+  /** The overlay of `label` (index in LABELS order) on the slice stored at `path` (SOPInstanceUID `sop`). */
+  overlay(path: string, sop: string, label: number): Promise<Overlay> {
+    const why = this.unavailable;
+    if (why) return Promise.reject(new RequestError(409, why));
+    const file = join(this.dir, `${sha(sop, 24)}-${label}.f32`);
+    const running = this.pending.get(file);
+    if (running) return running;
+    const size = this.card.input.size;
+    const job = (async () => {
+      let map: Float32Array;
+      if (existsSync(file)) {
+        const b = readFileSync(file);
+        map = new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
+      } else {
+        map = await this.serially(() => this.explain(path, label));
+        mkdirSync(this.dir, { recursive: true });
+        const tmp = `${file}.${process.pid}.tmp`;
+        writeFileSync(tmp, Buffer.from(map.buffer, map.byteOffset, map.byteLength));
+        renameSync(tmp, file);
+      }
+      return { map, size, limit: absPercentile([map], SHAP_LIMIT_PERCENTILE) };
+    })().finally(() => this.pending.delete(file));
+    this.pending.set(file, job);
+    return job;
+  }
+
+  private serially<T>(f: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(f, f);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async explain(path: string, label: number): Promise<Float32Array> {
+    const { size, windows } = this.card.input;
+    const decoded = await decodeForPrediction({ paths: [path], size, windows });
+    const r = decoded.records[0]!;
+    if (!r.ok) throw new RequestError(422, `the slice cannot be explained: ${r.reason}`);
+    this.explainer ??= openExplainer(this.model, 'gradient', { samples: this.samples, threads: this.opts.threads });
+    const [e] = await (await this.explainer).explain(decoded.tensors, [label]);
+    return e!.map;
+  }
+
+  async close(): Promise<void> {
+    await this.queue;
+    if (this.explainer) await (await this.explainer).release();
+  }
+}
