@@ -21,10 +21,10 @@ export interface AttributionOptions {
 
 export const DEFAULT_OVERLAY_SAMPLES = 100;
 
-/** Why the model folder's slices cannot be explained one at a time, or undefined when they can. */
-export function unexplainable(card: ModelCard): string | undefined {
-  if (card.input.series) return `${card.architecture.name} reads whole series; overlays need a 2-D model`;
-  if (card.input.context) return `${card.architecture.name} reads neighbouring slices; overlays need a 2-D model`;
+/** Why the model cannot take one slice at a time (it reads whole series or neighbouring slices), or undefined when it can. */
+export function notSliceWise(card: ModelCard): string | undefined {
+  if (card.input.series) return `${card.architecture.name} reads whole series`;
+  if (card.input.context) return `${card.architecture.name} reads neighbouring slices`;
   return undefined;
 }
 
@@ -49,7 +49,8 @@ export class SliceAttributions {
 
   /** The reason overlays are unavailable for this model, if they are. */
   get unavailable(): string | undefined {
-    return unexplainable(this.card);
+    const why = notSliceWise(this.card);
+    return why && `${why}; overlays need a 2-D model`;
   }
 
   /** The overlay of `label` (index in LABELS order) on the slice stored at `path` (SOPInstanceUID `sop`). */

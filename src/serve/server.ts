@@ -11,7 +11,8 @@ import { multipartBoundary, RequestError, splitMultipart } from './multipart.js'
 import { OPENAPI } from './openapi.js';
 import { VIEWER_HTML } from './viewer-page.js';
 import { LABELS, type Label } from '../data/labels.js';
-import { SliceAttributions } from './attributions.js';
+import { notSliceWise, SliceAttributions } from './attributions.js';
+import { addBrowserRoutes, RUNTIME_PATH } from './browser-inference.js';
 import { renderSlicePng, requestWindow } from './render.js';
 import { ServeStore, type StudyRow } from './store.js';
 import { storeParts, studyResult } from './uploads.js';
@@ -48,6 +49,15 @@ function sameToken(given: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** The token in an Authorization header: `Bearer T`, or `Basic` with T as the password. */
+function givenToken(header: string | undefined): string | undefined {
+  const m = /^(Bearer|Basic) (.+)$/i.exec(header ?? '');
+  if (!m) return undefined;
+  if (m[1]!.toLowerCase() === 'bearer') return m[2];
+  const pair = Buffer.from(m[2]!, 'base64').toString('utf8');
+  return pair.includes(':') ? pair.slice(pair.indexOf(':') + 1) : undefined;
+}
+
 /**
  * Builds the service (not yet listening): the model opened once for every analysis; studies left
  * unfinished by an earlier run are queued again.
@@ -76,8 +86,10 @@ export async function buildServer(o: ServeOptions): Promise<Serve> {
   if (o.token) {
     const token = o.token;
     app.addHook('onRequest', async (req, reply) => {
-      const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
-      if (!m || !sameToken(m[1]!, token)) return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'a bearer token is required' });
+      const given = givenToken(req.headers.authorization);
+      if (given !== undefined && sameToken(given, token)) return;
+      // Bearer for API clients; Basic (any user name, the token as password) lets a browser open the viewer.
+      return reply.code(401).header('www-authenticate', ['Bearer realm="ichdetect"', 'Basic realm="ichdetect", charset="UTF-8"']).send({ error: 'a bearer token is required' });
     });
   }
   app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
@@ -114,7 +126,9 @@ export async function buildServer(o: ServeOptions): Promise<Serve> {
   app.get('/api/model', async () => ({
     name: card.architecture.name, created: card.created, labels: card.labels, input: card.input,
     overlays: attributions.unavailable ? { available: false, reason: attributions.unavailable } : { available: true, method: 'expected gradients', samples: attributions.samples },
+    browser: notSliceWise(card) ? { available: false, reason: notSliceWise(card) } : { available: true, runtime: `${RUNTIME_PATH}/ort.wasm.min.mjs` },
   }));
+  addBrowserRoutes(app, predictor.model, card, store);
 
   app.get<{ Params: { uid: string; sop: string }; Querystring: { window?: string; overlay?: string } }>('/api/studies/:uid/slices/:sop.png', async (req, reply) => {
     const { uid, sop } = req.params;

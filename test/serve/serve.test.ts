@@ -166,10 +166,17 @@ test('with a token every route refuses requests without it; the CLI refuses a no
     for (const [path, methods] of Object.entries(doc.paths as Record<string, object>)) {
       for (const method of Object.keys(methods)) assert.ok(serve.app.hasRoute({ method: method.toUpperCase() as 'GET', url: path.replace(/\{(\w+)\}/g, ':$1') }), `${method} ${path}`);
     }
-    assert.equal(Object.values(doc.paths as Record<string, object>).flatMap((m) => Object.keys(m)).length, 7);
+    assert.equal(Object.values(doc.paths as Record<string, object>).flatMap((m) => Object.keys(m)).length, 11);
     const ok = await serve.app.inject({ url: '/health', headers: { authorization: 'Bearer s3cret' } });
     assert.equal(ok.statusCode, 200);
     assert.equal(ok.json().status, 'ok');
+    // A browser sends the token as a Basic password (any user name); the 401 offers both schemes.
+    const basic = (user: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
+    assert.equal((await serve.app.inject({ url: '/', headers: basic('anyone', 's3cret') })).statusCode, 200);
+    const refused = await serve.app.inject({ url: '/', headers: basic('s3cret', 'wrong') });
+    assert.equal(refused.statusCode, 401);
+    assert.deepEqual(refused.headers['www-authenticate'], ['Bearer realm="ichdetect"', 'Basic realm="ichdetect", charset="UTF-8"']);
+    assert.equal((await serve.app.inject({ url: '/vendor/onnxruntime-web/ort-wasm-simd-threaded.wasm' })).statusCode, 401);
   } finally {
     await serve.close();
   }
@@ -178,50 +185,82 @@ test('with a token every route refuses requests without it; the CLI refuses a no
   assert.match(r.stderr, /not loopback: give --token/);
 });
 
-test('the viewer (Debian chromium via playwright-core): worklist most urgent first, a study scrolled by keys and wheel, windows switched, the series plot marking the slice', async () => {
-  const serve = await buildServer({ model, data: tmp.file('serve'), threads: 1 });
+test('the viewer (Debian chromium via playwright-core, the token as a Basic password): worklist most urgent first, a study scrolled by keys and wheel, windows switched, an overlay toggled, the series plot marking the slice, the model run in the browser', async () => {
+  const serve = await buildServer({ model, data: tmp.file('serve-viewer'), threads: 1, token: 'v1ew', overlaySamples: 8 });
+  const auth = { authorization: 'Bearer v1ew' };
+  for (const files of [...studies.values()].slice(0, 2)) assert.equal((await stow(serve, files.map((f) => readFileSync(f)), auth)).statusCode, 200);
+  await serve.queue.idle();
   const address = await serve.app.listen({ host: '127.0.0.1', port: 0 });
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
   try {
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const page = await (await browser.newContext({ viewport: { width: 1200, height: 1000 }, httpCredentials: { username: 'radiologist', password: 'v1ew' } })).newPage();
     await page.goto(address);
     await page.waitForSelector('tr.study >> nth=1');
     const anys = (await page.locator('td.p-any').allTextContents()).map(Number);
     assert.ok(anys.length === 2 && anys[0]! >= anys[1]!, `worklist most urgent first: ${anys}`);
     const uid = (await page.locator('tr.study').first().getAttribute('data-uid'))!;
     await page.locator('tr.study').first().click();
-    const n = (await serve.app.inject({ url: `/api/studies/${uid}` })).json().result.slices.length as number;
+    // In the viewer's order: by series, then along the normal.
+    const slices = ((await serve.app.inject({ url: `/api/studies/${uid}`, headers: auth })).json().result.slices as { sop: string; probs: number[]; series: string; position: number }[])
+      .sort((a, b) => (a.series < b.series ? -1 : a.series > b.series ? 1 : a.position - b.position));
+    const n = slices.length;
     // Page-side expressions as strings: the test is compiled without the DOM library.
     const position = (k: number) => page.waitForFunction(`document.getElementById('position')?.textContent === 'slice ${k} / ${n}'`);
     await position(1);
-    const imageReady = (window: string) => page.waitForFunction(`(() => { const i = document.getElementById('image'); return i.src.endsWith('window=${window}') && i.complete && i.naturalWidth > 0; })()`);
-    // The shown image is the slice in the window, pixel for pixel (64² shown at 512², pixelated).
-    const samePixels = async (window: string) => {
-      await imageReady(window);
+    const imageReady = (query: string) => page.waitForFunction(`(() => { const i = document.getElementById('image'); return i.src.endsWith('${query}') && i.complete && i.naturalWidth > 0; })()`, null, { timeout: 60_000 });
+    // The shown image is the served PNG (64² shown at 512², pixelated), compared at given pixels and channels.
+    const samePixels = async (query: string, at: (served: Awaited<ReturnType<typeof decodePng>>) => [number, number][]) => {
+      await imageReady(query);
       const src = (await page.locator('#image').getAttribute('src'))!;
-      assert.match(src, new RegExp(`window=${window}$`));
-      const served = await decodePng((await serve.app.inject({ url: src })).rawPayload);
+      const served = await decodePng((await serve.app.inject({ url: src, headers: auth })).rawPayload);
       const shot = await decodePng(await page.locator('#image').screenshot());
       const scale = shot.width / served.width;
-      for (const [x, y] of [[5, 5], [32, 32], [20, 40], [50, 12]] as const) {
-        const a = served.at(x, y)[0];
-        const b = shot.at(Math.floor((x + 0.5) * scale), Math.floor((y + 0.5) * scale))[0];
-        assert.ok(Math.abs(a - b) <= 2, `${window} pixel (${x}, ${y}): served ${a}, shown ${b}`);
+      for (const [x, y] of at(served)) {
+        const a = served.at(x, y);
+        const b = shot.at(Math.floor((x + 0.5) * scale), Math.floor((y + 0.5) * scale));
+        for (const c of [0, 1, 2]) assert.ok(Math.abs(a[c]! - b[c]!) <= 2, `${query} pixel (${x}, ${y}) channel ${c}: served ${a[c]}, shown ${b[c]}`);
       }
+      return served;
     };
-    await samePixels('brain');
+    const fixed = () => [[5, 5], [32, 32], [20, 40], [50, 12]] as [number, number][];
+    await samePixels('window=brain', fixed);
     await page.keyboard.press('ArrowDown');
     await position(2);
     await page.locator('#image').hover();
     await page.mouse.wheel(0, 120);
     await position(3);
     await page.locator('button.window[data-window=subdural]').click();
-    await samePixels('subdural');
+    const plain = await samePixels('window=subdural', fixed);
+    // The attribution of 'any' over the subdural window: coloured where the map is strongest, shown as served.
+    await page.locator('button.overlay[data-overlay=any]').click();
+    const coloured = (img: typeof plain) => {
+      let best: [number, number] = [0, 0];
+      let most = -1;
+      for (let y = 0; y < img.height; y++) for (let x = 0; x < img.width; x++) {
+        const [r, g, b] = img.at(x, y);
+        const chroma = Math.max(r!, g!, b!) - Math.min(r!, g!, b!);
+        if (chroma > most) [most, best] = [chroma, [x, y]];
+      }
+      return { most, best };
+    };
+    const withOverlay = await samePixels('window=subdural&overlay=any', (img) => [coloured(img).best, ...fixed()]);
+    assert.equal(coloured(plain).most, 0, 'the plain window is grey');
+    assert.ok(coloured(withOverlay).most > 40, `the overlay colours the slice (largest chroma ${coloured(withOverlay).most})`);
+    const bad = await serve.app.inject({ url: `/api/studies/${uid}/slices/${slices[0]!.sop}.png?overlay=bleed`, headers: auth });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.json().error, /overlay 'bleed': expected one of any, epidural/);
+    await page.locator('button.overlay[data-overlay=""]').click();
+    await samePixels('window=subdural', fixed);
     // The plot marks slice 3 with the blue cursor line.
     const plot = await decodePng(await page.locator('#plot').screenshot());
     const x = Math.round(30 + (2 / (n - 1)) * (512 - 40));
     const [r, g, b] = plot.at(x, 70);
     assert.ok(b > 200 && r < 60 && g < 120, `cursor at slice 3: rgb(${r}, ${g}, ${b})`);
+    // onnxruntime-web in the browser, on the same model.onnx, gives the server's probabilities for slice 3.
+    assert.match((await page.locator('#side').textContent())!, /computed in this browser/);
+    await page.waitForFunction(`document.getElementById('probs-browser').dataset.sop === ${JSON.stringify(slices[2]!.sop)}`, null, { timeout: 60_000 });
+    const inBrowser = JSON.parse((await page.locator('#probs-browser').getAttribute('data-probs'))!) as number[];
+    inBrowser.forEach((p, j) => assert.ok(Math.abs(p - slices[2]!.probs[j]!) < 1e-5, `label ${j}: browser ${p}, server ${slices[2]!.probs[j]}`));
   } finally {
     await browser.close();
     await serve.close();

@@ -1,0 +1,119 @@
+// The viewer's script (an ES module in the page): the worklist, a study's slices in order along the
+// normal (mouse wheel or ↑/↓), window presets, an attribution overlay per label, each label's
+// probability along the series (the server's) with the current slice marked, and — where the model
+// takes one slice at a time — the current slice's probabilities computed again in this browser by
+// onnxruntime-web on the same model.onnx.
+
+export const VIEWER_SCRIPT = `
+const LABELS = ['any', 'epidural', 'intraparenchymal', 'intraventricular', 'subarachnoid', 'subdural'];
+const COLORS = ['#444444', '#e69f00', '#56b4e9', '#009e73', '#d55e00', '#cc79a7'];
+const state = { study: null, slices: [], index: 0, window: 'brain', overlay: '', model: null, session: null, shown: 0 };
+const $ = (id) => document.getElementById(id);
+const fmt = (p) => LABELS.map((l, j) => l + ' ' + p[j].toFixed(3)).join(' · ');
+
+async function loadList() {
+  const { studies } = await (await fetch('/api/studies')).json();
+  const rows = studies.map((s, i) => {
+    const p = s.perLabel;
+    const top = p ? LABELS.slice(1).reduce((a, l) => (p[l] > p[a] ? l : a), LABELS[1]) : '';
+    return '<tr class="study' + (state.study === s.studyInstanceUID ? ' current' : '') + '" data-uid="' + s.studyInstanceUID + '">' +
+      '<td>' + (i + 1) + '</td><td title="' + s.studyInstanceUID + '">…' + s.studyInstanceUID.slice(-12) + '</td><td>' + s.status + '</td>' +
+      '<td class="p-any">' + (s.any === null ? '' : s.any.toFixed(3)) + '</td><td>' + top + '</td></tr>';
+  });
+  $('rows').innerHTML = rows.join('');
+  for (const tr of document.querySelectorAll('tr.study')) tr.onclick = () => openStudy(tr.dataset.uid);
+}
+
+async function loadModel() {
+  state.model = await (await fetch('/api/model')).json();
+  const o = state.model.overlays;
+  $('overlays').innerHTML = 'overlay: ' + ['', ...LABELS].map((l) => '<button class="overlay" data-overlay="' + l + '"' + (o.available || !l ? '' : ' disabled') + '>' + (l || 'off') + '</button>').join('');
+  $('overlay-note').textContent = o.available ? 'SHAP (' + o.method + ', ' + o.samples + ' samples): red raises the label, blue lowers it' : 'no overlays: ' + o.reason;
+  for (const b of document.querySelectorAll('button.overlay')) b.onclick = () => { state.overlay = b.dataset.overlay; show(); };
+  const b = state.model.browser;
+  if (!b.available) { $('side').textContent = 'slice probabilities computed on the server (' + b.reason + ')'; return; }
+  try {
+    const ort = await import(b.runtime);
+    ort.env.wasm.numThreads = 1;
+    const bytes = new Uint8Array(await (await fetch('/api/model.onnx')).arrayBuffer());
+    state.session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
+    state.ort = ort;
+    $('side').textContent = 'slice probabilities computed in this browser (onnxruntime-web, WebAssembly) from the server-side preprocessed input';
+    if (state.slices.length) show();
+  } catch (err) {
+    $('side').textContent = 'slice probabilities computed on the server (the browser could not run the model: ' + err.message + ')';
+  }
+}
+
+async function openStudy(uid) {
+  const s = await (await fetch('/api/studies/' + encodeURIComponent(uid))).json();
+  if (!s.result) { $('title').textContent = 'study ' + uid + ': ' + s.status; return; }
+  state.study = uid;
+  state.slices = [...s.result.slices].sort((a, b) => (a.series < b.series ? -1 : a.series > b.series ? 1 : (a.position ?? 0) - (b.position ?? 0)));
+  state.index = 0;
+  $('title').textContent = 'study ' + uid;
+  $('view').hidden = false;
+  show();
+  loadList();
+}
+
+function sliceUrl(s) {
+  return '/api/studies/' + encodeURIComponent(state.study) + '/slices/' + encodeURIComponent(s.sop);
+}
+
+function show() {
+  const s = state.slices[state.index];
+  const shown = ++state.shown;
+  $('image').src = sliceUrl(s) + '.png?window=' + state.window + (state.overlay ? '&overlay=' + state.overlay : '');
+  $('overlay-status').textContent = state.overlay ? 'computing the ' + state.overlay + ' attribution…' : '';
+  $('position').textContent = 'slice ' + (state.index + 1) + ' / ' + state.slices.length;
+  $('probs').textContent = 'server: ' + fmt(s.probs);
+  for (const b of document.querySelectorAll('button.window')) b.classList.toggle('on', b.dataset.window === state.window);
+  for (const b of document.querySelectorAll('button.overlay')) b.classList.toggle('on', b.dataset.overlay === state.overlay);
+  plot();
+  if (state.session) inBrowser(s, shown);
+}
+
+async function inBrowser(s, shown) {
+  const el = $('probs-browser');
+  el.dataset.sop = '';
+  const r = await fetch(sliceUrl(s) + '/input');
+  const shape = r.headers.get('x-shape').split(',').map(Number);
+  const input = new state.ort.Tensor('float32', new Float32Array(await r.arrayBuffer()), shape);
+  const out = await state.session.run({ input });
+  if (shown !== state.shown) return;
+  const p = Array.from(out.probabilities.data);
+  el.textContent = 'this browser: ' + fmt(p);
+  el.dataset.probs = JSON.stringify(p);
+  el.dataset.sop = s.sop;
+}
+
+function plot() {
+  const c = $('plot'), g = c.getContext('2d'), n = state.slices.length;
+  const x = (i) => 30 + (n > 1 ? (i / (n - 1)) * (c.width - 40) : 0), y = (p) => c.height - 20 - p * (c.height - 30);
+  g.clearRect(0, 0, c.width, c.height);
+  g.strokeStyle = '#ccd'; g.strokeRect(30, 10, c.width - 40, c.height - 30);
+  LABELS.forEach((l, j) => {
+    g.strokeStyle = COLORS[j]; g.lineWidth = j === 0 ? 2.5 : 1.5; g.beginPath();
+    state.slices.forEach((s, i) => (i ? g.lineTo(x(i), y(s.probs[j])) : g.moveTo(x(i), y(s.probs[j]))));
+    g.stroke();
+  });
+  g.strokeStyle = '#0050ff'; g.lineWidth = 2; g.beginPath(); g.moveTo(x(state.index), 10); g.lineTo(x(state.index), c.height - 20); g.stroke();
+}
+
+function step(d) {
+  if (!state.slices.length) return;
+  state.index = Math.max(0, Math.min(state.slices.length - 1, state.index + d));
+  show();
+}
+
+$('image').addEventListener('wheel', (e) => { e.preventDefault(); step(e.deltaY > 0 ? 1 : -1); }, { passive: false });
+$('image').addEventListener('load', () => { $('overlay-status').textContent = ''; });
+$('image').addEventListener('error', () => { $('overlay-status').textContent = 'the image could not be made'; });
+document.addEventListener('keydown', (e) => { if (e.key === 'ArrowDown') step(1); if (e.key === 'ArrowUp') step(-1); });
+for (const b of document.querySelectorAll('button.window')) b.onclick = () => { state.window = b.dataset.window; show(); };
+$('legend').innerHTML = LABELS.map((l, j) => '<span style="color:' + COLORS[j] + '">■ ' + l + '</span>').join(' ');
+loadList();
+loadModel();
+setInterval(loadList, 3000);
+`;
