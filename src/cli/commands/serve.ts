@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { isIP } from 'node:net';
+import { DEFAULT_OVERLAY_SAMPLES } from '../../serve/attributions.js';
 import { buildServer } from '../../serve/server.js';
 import { intOption } from '../options.js';
 
@@ -12,6 +13,7 @@ interface ServeFlags {
   maxUploadMb: number;
   maxStudyInstances: number;
   threads?: number;
+  overlaySamples: number;
 }
 
 /** Loopback only: 127.0.0.0/8, ::1 and localhost. */
@@ -22,18 +24,19 @@ export function isLoopback(host: string): boolean {
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('HTTP service: DICOM in by STOW-RS (POST /dicom-web/studies), each study analysed off the request path, the worklist and results as JSON (GET /api/studies, /api/studies/UID), /health')
+    .description('HTTP service and web viewer: DICOM in by STOW-RS (POST /dicom-web/studies), each study analysed off the request path, the worklist and results as JSON (GET /api/studies, /api/studies/UID), slices as PNG with SHAP overlays, the viewer at /')
     .requiredOption('--model <dir>', 'model folder (model.json, model.onnx), e.g. from ich train')
     .option('--data <dir>', 'folder for uploads and results (serve.db, instances/); kept across restarts', '.ich-serve')
     .option('--host <addr>', 'address to bind; anything but loopback needs --token', '127.0.0.1')
     .option('--port <n>', 'port (0: any free one)', intOption('--port', 0), 8042)
-    .option('--token <t>', 'bearer token every request must carry (Authorization: Bearer T)')
+    .option('--token <t>', 'token every request must carry (Authorization: Bearer T, or Basic with T as the password in a browser); default $ICH_SERVE_TOKEN, which keeps it out of the process list', process.env.ICH_SERVE_TOKEN || undefined)
     .option('--max-upload-mb <n>', 'largest request body, MiB', intOption('--max-upload-mb'), 512)
     .option('--max-study-instances <n>', 'most instances one study may hold', intOption('--max-study-instances'), 2000)
     .option('--threads <n>', 'decoding and inference threads', intOption('--threads', 0))
+    .option('--overlay-samples <n>', 'expected-gradient samples per overlay (more: smoother maps, slower first view)', intOption('--overlay-samples'), DEFAULT_OVERLAY_SAMPLES)
     .action(async (f: ServeFlags) => {
       if (!isLoopback(f.host) && !f.token) throw new Error(`--host ${f.host} is not loopback: give --token T, which every request must then carry`);
-      const serve = await buildServer({ model: f.model, data: f.data, token: f.token, maxUploadBytes: f.maxUploadMb * 2 ** 20, maxStudyInstances: f.maxStudyInstances, threads: f.threads });
+      const serve = await buildServer({ model: f.model, data: f.data, token: f.token, maxUploadBytes: f.maxUploadMb * 2 ** 20, maxStudyInstances: f.maxStudyInstances, threads: f.threads, overlaySamples: f.overlaySamples });
       const address = await serve.app.listen({ host: f.host, port: f.port });
       process.stdout.write(`ich serve: ${address} (model ${f.model}, data ${f.data}${f.token ? ', bearer token required' : ''})\n`);
       const stop = () => void serve.close().then(() => process.exit(0));
