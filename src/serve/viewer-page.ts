@@ -6,7 +6,7 @@ const STYLE = `
 body { font: 14px system-ui, sans-serif; margin: 0; display: flex; height: 100vh; color: #1d2733; }
 #list { width: 430px; overflow: auto; border-right: 1px solid #ccd; }
 #list table { border-collapse: collapse; width: 100%; }
-#list td, #list th { padding: 4px 8px; text-align: left; border-bottom: 1px solid #eef; }
+#list td, #list th { padding: 4px 8px; text-align: left; border-bottom: 1px solid #eef; white-space: nowrap; }
 #list tr.study { cursor: pointer; } #list tr.study:hover, #list tr.current { background: #e8f0ff; }
 #study { flex: 1; padding: 12px 16px; overflow: auto; }
 #image { image-rendering: pixelated; width: 512px; height: 512px; background: #000; display: block; }
@@ -22,7 +22,7 @@ export const VIEWER_HTML = `<!doctype html>
 <div id="study">
   <h3 id="title">pick a study from the worklist (most urgent first)</h3>
   <div id="view" hidden>
-    <div><span id="position"></span> · <span class="muted">not for diagnostic use</span></div>
+    <div><span id="position"></span> <button id="key" title="the slice with the highest P(any)">key slice</button> · <span class="muted">not for diagnostic use</span></div>
     <div style="margin: 6px 0">window: ${['brain', 'subdural', 'soft', 'bone'].map((w) => `<button class="window" data-window="${w}">${w}</button>`).join('')}</div>
     <div style="margin: 6px 0" id="overlays"></div>
     <div class="muted"><span id="overlay-note"></span> <span id="overlay-status"></span></div>

@@ -51,6 +51,8 @@ async function openStudy(uid) {
   state.study = uid;
   state.slices = [...s.result.slices].sort((a, b) => (a.series < b.series ? -1 : a.series > b.series ? 1 : (a.position ?? 0) - (b.position ?? 0)));
   state.index = 0;
+  state.key = s.result.study ? state.slices.findIndex((x) => x.sop === s.result.study.topSlice.sop) : -1;
+  $('key').hidden = state.key < 0;
   $('title').textContent = 'study ' + uid;
   $('view').hidden = false;
   show();
@@ -111,6 +113,7 @@ $('image').addEventListener('wheel', (e) => { e.preventDefault(); step(e.deltaY 
 $('image').addEventListener('load', () => { $('overlay-status').textContent = ''; });
 $('image').addEventListener('error', () => { $('overlay-status').textContent = 'the image could not be made'; });
 document.addEventListener('keydown', (e) => { if (e.key === 'ArrowDown') step(1); if (e.key === 'ArrowUp') step(-1); });
+$('key').onclick = () => { state.index = state.key; show(); };
 for (const b of document.querySelectorAll('button.window')) b.onclick = () => { state.window = b.dataset.window; show(); };
 $('legend').innerHTML = LABELS.map((l, j) => '<span style="color:' + COLORS[j] + '">■ ' + l + '</span>').join(' ');
 loadList();
