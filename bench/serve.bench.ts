@@ -13,6 +13,7 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { predictFiles } from '../src/models/predict.js';
+import { stowRequest } from '../src/serve/multipart.js';
 import { buildServer } from '../src/serve/server.js';
 import { BENCH_ROOT, benchInputs } from './phantom-setup.js';
 
@@ -29,12 +30,6 @@ const out = resolve(o.out);
 
 const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]!;
 
-function stowBody(files: string[], boundary: string): Buffer {
-  const chunks: Buffer[] = [];
-  for (const f of files) chunks.push(Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`), readFileSync(f), Buffer.from('\r\n'));
-  chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  return Buffer.concat(chunks);
-}
 
 async function main(): Promise<void> {
   mkdirSync(out, { recursive: true });
@@ -58,10 +53,9 @@ async function main(): Promise<void> {
   try {
     const started = performance.now();
     const statuses = await Promise.all(uids.map(async (uid, i) => {
-      const boundary = `bench-${i}`;
-      const body = stowBody(byStudy.get(uid)!, boundary);
+      const { body, contentType } = stowRequest(byStudy.get(uid)!.map((f) => readFileSync(f)), `bench-${i}`);
       const t = performance.now();
-      const r = await fetch(`${address}/dicom-web/studies`, { method: 'POST', headers: { 'content-type': `multipart/related; type="application/dicom"; boundary=${boundary}` }, body });
+      const r = await fetch(`${address}/dicom-web/studies`, { method: 'POST', headers: { 'content-type': contentType }, body });
       await r.arrayBuffer();
       latencies.push((performance.now() - t) / 1000);
       return r.status;

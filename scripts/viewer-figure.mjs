@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import { chromium } from 'playwright-core';
 import { defaultDbPath } from '../dist/src/data/db.js';
 import { LABELS } from '../dist/src/data/labels.js';
+import { stowRequest } from '../dist/src/serve/multipart.js';
 import { buildServer } from '../dist/src/serve/server.js';
 
 const { values: o } = parseArgs({ options: { model: { type: 'string' }, data: { type: 'string' }, studies: { type: 'string', default: '6' }, out: { type: 'string', default: 'docs/images/viewer.png' } } });
@@ -25,10 +26,9 @@ const filesOf = db.prepare(`SELECT path FROM files WHERE status = 'ok' AND study
 const data = mkdtempSync(join(tmpdir(), 'ich-viewer-'));
 const serve = await buildServer({ model: o.model, data });
 try {
-  const boundary = 'ichdetect-figure';
   for (const { uid } of picked) {
-    const parts = filesOf.all(uid).flatMap(({ path }) => [Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`), readFileSync(path), Buffer.from('\r\n')]);
-    const r = await serve.app.inject({ method: 'POST', url: '/dicom-web/studies', headers: { 'content-type': `multipart/related; type="application/dicom"; boundary=${boundary}` }, payload: Buffer.concat([...parts, Buffer.from(`--${boundary}--\r\n`)]) });
+    const { body, contentType } = stowRequest(filesOf.all(uid).map(({ path }) => readFileSync(path)));
+    const r = await serve.app.inject({ method: 'POST', url: '/dicom-web/studies', headers: { 'content-type': contentType }, payload: body });
     if (r.statusCode !== 200) throw new Error(`upload of ${uid}: ${r.statusCode} ${r.body}`);
   }
   await serve.queue.idle();

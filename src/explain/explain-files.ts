@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { LABELS, type Label } from '../data/labels.js';
 import decodeForPrediction from '../data/workers/predict-worker.js';
 import { type ModelCard, loadModelFolder } from '../models/folder.js';
-import { type RejectedFile, expandInputs, isFirstOfSop } from '../models/predict.js';
+import { type RejectedFile, expandInputs, isFirstOfSop, readPredictionCard } from '../models/predict.js';
 import { readBackground } from './background.js';
 import { GradientExplainer } from './gradient.js';
 import type { MaskerKind } from './masker.js';
@@ -141,8 +141,7 @@ export async function explainFiles(modelDir: string, inputs: readonly string[], 
   const model = resolve(modelDir);
   const method = checkMethod(options.method ?? 'gradient');
   const labels = labelIndices(options.labels);
-  const { card } = loadModelFolder(model);
-  if (card.labels.join() !== LABELS.join()) throw new Error(`${model}: the model's labels (${card.labels.join(', ')}) are not ${LABELS.join(', ')}`);
+  const card = readPredictionCard(model);
   const { size, channels, windows } = card.input;
 
   const input = await expandInputs(inputs);

@@ -112,6 +112,13 @@ export async function expandInputs(inputs: readonly string[]): Promise<{ files: 
  * pool of decoding threads, kept for any number of `predict` calls (a service analysing study after
  * study opens one); `close` releases them.
  */
+/** The model card of `model` (a resolved folder), checked to predict the six labels in LABELS order. */
+export function readPredictionCard(model: string): ModelCard {
+  const card = readModelCard(model);
+  if (card.labels.join() !== LABELS.join()) throw new Error(`${model}: the model's labels (${card.labels.join(', ')}) are not ${LABELS.join(', ')}`);
+  return card;
+}
+
 export class Predictor {
   private constructor(
     readonly model: string,
@@ -123,8 +130,7 @@ export class Predictor {
   /** Opens `modelDir` with `threads` decoding threads (default one per core; 0 decodes on the main thread), also ORT's intra-op threads when > 0. */
   static async open(modelDir: string, opts: { threads?: number } = {}): Promise<Predictor> {
     const model = resolve(modelDir);
-    const card = readModelCard(model);
-    if (card.labels.join() !== LABELS.join()) throw new Error(`${model}: the model's labels (${card.labels.join(', ')}) are not ${LABELS.join(', ')}`);
+    const card = readPredictionCard(model);
     const threads = opts.threads ?? defaultThreads();
     const session = await openSession(readFileSync(join(model, 'model.onnx')), { threads: threads > 0 ? threads : undefined });
     return new Predictor(model, card, session, openDecoder(threads));
@@ -162,7 +168,7 @@ export class Predictor {
       if (!('probs' in o)) rejected.push(o);
       else if (isFirstOfSop(firstPath, o, rejected)) slices.push(o);
     }
-    return { model: this.model, card, slices, rejected, skipped: input.skipped, ...(series ? { series } : {}), studies: summarizeStudies(slices, card.study), studyAggregation: card.study ? 'max-over-slices+platt' : 'max-over-slices', seconds: (performance.now() - started) / 1000 };
+    return { model: this.model, card, slices, rejected, skipped: input.skipped, ...(series ? { series } : {}), ...studyLevel(slices, card), seconds: (performance.now() - started) / 1000 };
   }
 
   async close(): Promise<void> {
@@ -230,6 +236,11 @@ export function summarizeStudies(slices: readonly SlicePrediction[], study?: Stu
     return { ...s, any: s.perLabel.any, topSlice: { sop: top.sop, path: top.path, any: top.probability }, ...(study ? { calibrated: calibrateStudy(s.perLabel, study.calibration) } : {}) };
   });
   return triageOrder(studies);
+}
+
+/** The study-level part of a PredictResult: per-study summaries (most urgent first) and how they were formed. */
+export function studyLevel(slices: readonly SlicePrediction[], card: ModelCard): Pick<PredictResult, 'studies' | 'studyAggregation'> {
+  return { studies: summarizeStudies(slices, card.study), studyAggregation: card.study ? 'max-over-slices+platt' : 'max-over-slices' };
 }
 
 /** The RSNA submission: `ID,Label`, then six rows `<SOPInstanceUID>_<subtype>,<probability>` per slice (`ID_<hex>_any` for RSNA files). */

@@ -50,3 +50,11 @@ export function splitMultipart(body: Buffer, boundary: string): BodyPart[] {
     at = next + 2;
   }
 }
+
+/** A STOW-RS request body of DICOM instances and its Content-Type (multipart/related; type="application/dicom"). */
+export function stowRequest(instances: readonly Uint8Array[], boundary = `ichdetect-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`): { body: Buffer; contentType: string } {
+  const chunks: Buffer[] = [];
+  for (const p of instances) chunks.push(Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`), Buffer.from(p.buffer, p.byteOffset, p.byteLength), Buffer.from('\r\n'));
+  chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  return { body: Buffer.concat(chunks), contentType: `multipart/related; type="application/dicom"; boundary=${boundary}` };
+}

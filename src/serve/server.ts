@@ -5,7 +5,8 @@ import { timingSafeEqual } from 'node:crypto';
 import { resolve } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { triageAny, triageOrder } from '../evaluate/study.js';
-import { Predictor, type StudyPrediction } from '../models/predict.js';
+import { Predictor, readPredictionCard, type StudyPrediction } from '../models/predict.js';
+import { RemoteAnalysis } from './remote-analysis.js';
 import { AnalysisQueue } from './analysis-queue.js';
 import { multipartBoundary, RequestError, splitMultipart } from './multipart.js';
 import { OPENAPI } from './openapi.js';
@@ -34,6 +35,10 @@ export interface ServeOptions {
   threads?: number;
   /** Expected-gradient samples per overlay (default 100). */
   overlaySamples?: number;
+  /** Analyse on `ich worker` processes through this Redis (redis://HOST:PORT) instead of in this process. */
+  redis?: string;
+  /** Studies analysed at once (default 1 in this process, 8 with workers). */
+  concurrency?: number;
 }
 
 export interface Serve {
@@ -64,21 +69,24 @@ function givenToken(header: string | undefined): string | undefined {
  */
 export async function buildServer(o: ServeOptions): Promise<Serve> {
   const data = resolve(o.data);
-  const predictor = await Predictor.open(o.model, { threads: o.threads });
-  const { card } = predictor;
+  const model = resolve(o.model);
+  const card = readPredictionCard(model);
+  const remote = o.redis ? new RemoteAnalysis({ redis: o.redis, model, card, data }) : undefined;
+  const predictor = remote ? undefined : await Predictor.open(model, { threads: o.threads });
   const store = new ServeStore(data);
-  const attributions = new SliceAttributions(predictor.model, data, { samples: o.overlaySamples, threads: o.threads });
+  const attributions = new SliceAttributions(model, data, { samples: o.overlaySamples, threads: o.threads });
   const maxInstances = o.maxStudyInstances ?? 2000;
   const queue = new AnalysisQueue(async (uid) => {
     store.setStatus(uid, 'running');
     try {
-      const r = await predictor.predict(store.instancePaths(uid));
+      const files = store.instancePaths(uid);
+      const r = remote ? await remote.analyse(uid, files) : await predictor!.predict(files);
       const result = studyResult(r);
       store.setStatus(uid, r.slices.length ? 'done' : 'failed', r.slices.length ? { result } : { error: 'no instance of the study could be analysed' });
     } catch (err) {
       store.setStatus(uid, 'failed', { error: (err as Error).message });
     }
-  }, o.queueCapacity ?? 100);
+  }, o.queueCapacity ?? 100, o.concurrency ?? (remote ? 8 : 1));
   for (const uid of store.unfinished()) queue.add(uid);
 
   const app = Fastify({ logger: false, bodyLimit: o.maxUploadBytes ?? 512 * 2 ** 20 });
@@ -128,7 +136,7 @@ export async function buildServer(o: ServeOptions): Promise<Serve> {
     overlays: attributions.unavailable ? { available: false, reason: attributions.unavailable } : { available: true, method: 'expected gradients', samples: attributions.samples },
     browser: notSliceWise(card) ? { available: false, reason: notSliceWise(card) } : { available: true, runtime: `${RUNTIME_PATH}/ort.wasm.min.mjs` },
   }));
-  addBrowserRoutes(app, predictor.model, card, store);
+  addBrowserRoutes(app, model, card, store);
 
   app.get<{ Params: { uid: string; sop: string }; Querystring: { window?: string; overlay?: string } }>('/api/studies/:uid/slices/:sop.png', async (req, reply) => {
     const { uid, sop } = req.params;
@@ -149,7 +157,8 @@ export async function buildServer(o: ServeOptions): Promise<Serve> {
       await queue.idle();
       store.close();
       await attributions.close();
-      await predictor.close();
+      await predictor?.close();
+      await remote?.close();
     },
   };
 }

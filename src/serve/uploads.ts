@@ -57,7 +57,7 @@ export function storeParts(dataDir: string, parts: readonly { body: Buffer }[]):
 }
 
 /** What the service and `ich pacs pull` keep of a study's analysis: the model, the study-level and per-slice results, and the files it could not use (reasons only). */
-export function studyResult(r: PredictResult) {
+export function studyResult(r: Pick<PredictResult, 'card' | 'studies' | 'studyAggregation' | 'slices' | 'rejected' | 'seconds'>) {
   return {
     model: { name: r.card.architecture.name, created: r.card.created },
     study: r.studies[0] ?? null,

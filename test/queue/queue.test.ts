@@ -2,7 +2,7 @@
 // processes, then `ich collect` must equal `ich predict --out` byte for byte.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { cpSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { synthesize } from '../../src/data/phantom/synth.js';
@@ -11,6 +11,9 @@ import { openIndexDb } from '../../src/data/db.js';
 import { TensorReader } from '../../src/data/tensor-reader.js';
 import { tensorSpec } from '../../src/preprocess/tensor.js';
 import { type LocalRedis, type PreprocessManifest, type PreprocessShardResult, collectPredictions, jobCounts, redisConnection, startLocalRedis } from '../../src/queue/index.js';
+import { predictFiles } from '../../src/models/predict.js';
+import { stowRequest } from '../../src/serve/multipart.js';
+import { buildServer } from '../../src/serve/server.js';
 import { runCli } from '../helpers/hu.js';
 import { CLI, TempDir } from '../helpers/paths.js';
 
@@ -203,6 +206,53 @@ describe('queue: ich enqueue predict / worker / jobs / collect', () => {
     }
     assert.match(log.join(''), /failed predict-\w+ .*model\.onnx/);
     assert.deepEqual(await jobCounts(db), { waiting: 0, active: 0, completed: 0, failed: 1, delayed: 0 });
+  });
+
+  it('ich serve --redis: uploaded studies are analysed by a worker process, with the probabilities ich predict gives; a study whose job fails for good is marked failed with the reason', async () => {
+    const db = `${url}/5`;
+    const p = await predictFiles(model, [join(data, 'images')], { threads: 0 });
+    const byStudy = new Map<string, string[]>();
+    for (const s of p.slices) byStudy.set(s.study, [...(byStudy.get(s.study) ?? []), s.path]);
+    const expected = new Map(p.slices.map((s) => [s.sop, s.probs]));
+    const serve = await buildServer({ model, data: tmp.file('serve-redis'), redis: db, threads: 1 });
+    const worker = startWorker(db);
+    try {
+      for (const files of byStudy.values()) {
+        const { body, contentType } = stowRequest(files.map((f) => readFileSync(f)));
+        assert.equal((await serve.app.inject({ method: 'POST', url: '/dicom-web/studies', headers: { 'content-type': contentType }, payload: body })).statusCode, 200);
+      }
+      await serve.queue.idle();
+      const list = (await serve.app.inject({ url: '/api/studies' })).json().studies as { studyInstanceUID: string; status: string; any: number }[];
+      assert.deepEqual(list.map((s) => s.status), [...byStudy.keys()].map(() => 'done'));
+      assert.ok(list.every((s, i) => i === 0 || list[i - 1]!.any >= s.any), 'most urgent first');
+      for (const { studyInstanceUID } of list) {
+        const slices = (await serve.app.inject({ url: `/api/studies/${studyInstanceUID}` })).json().result.slices as { sop: string; probs: number[] }[];
+        assert.equal(slices.length, byStudy.get(studyInstanceUID)!.length);
+        for (const s of slices) s.probs.forEach((v, j) => assert.ok(Math.abs(v - expected.get(s.sop)![j]!) < 1e-6, `${s.sop} label ${j}`));
+      }
+    } finally {
+      worker.kill('SIGTERM');
+      await new Promise((r) => worker.once('exit', r));
+      await serve.close();
+    }
+    // The workers cannot load the model (its graph is overwritten after the service opened it): the study fails with their reason.
+    const gone = tmp.file('model-gone');
+    cpSync(model, gone, { recursive: true });
+    const failing = await buildServer({ model: gone, data: tmp.file('serve-redis-failing'), redis: `${url}/6`, threads: 1 });
+    writeFileSync(join(gone, 'model.onnx'), 'not an ONNX graph');
+    const w = startWorker(`${url}/6`);
+    try {
+      const { body, contentType } = stowRequest([readFileSync([...byStudy.values()][0]![0]!)]);
+      assert.equal((await failing.app.inject({ method: 'POST', url: '/dicom-web/studies', headers: { 'content-type': contentType }, payload: body })).statusCode, 200);
+      await failing.queue.idle();
+      const [study] = (await failing.app.inject({ url: '/api/studies' })).json().studies as { status: string; error: string }[];
+      assert.equal(study!.status, 'failed');
+      assert.match(study!.error, /^a worker failed on 1 of the study's files: .*(protobuf|onnx|model)/i);
+    } finally {
+      w.kill('SIGTERM');
+      await new Promise((r) => w.once('exit', r));
+      await failing.close();
+    }
   });
 
   it('collect before any result: exit 3, every shard missing; bad URLs and folders are refused', () => {

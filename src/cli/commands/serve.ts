@@ -14,6 +14,8 @@ interface ServeFlags {
   maxStudyInstances: number;
   threads?: number;
   overlaySamples: number;
+  redis?: string;
+  concurrency?: number;
 }
 
 /** Loopback only: 127.0.0.0/8, ::1 and localhost. */
@@ -33,12 +35,14 @@ export function registerServe(program: Command): void {
     .option('--max-upload-mb <n>', 'largest request body, MiB', intOption('--max-upload-mb'), 512)
     .option('--max-study-instances <n>', 'most instances one study may hold', intOption('--max-study-instances'), 2000)
     .option('--threads <n>', 'decoding and inference threads', intOption('--threads', 0))
+    .option('--redis <url>', 'analyse on ich worker processes through this Redis (redis://HOST:6379) instead of in this process; the workers must see --model and --data at the same paths')
+    .option('--concurrency <n>', 'studies analysed at once (default 1 in this process, 8 with --redis)', intOption('--concurrency'))
     .option('--overlay-samples <n>', 'expected-gradient samples per overlay (more: smoother maps, slower first view)', intOption('--overlay-samples'), DEFAULT_OVERLAY_SAMPLES)
     .action(async (f: ServeFlags) => {
       if (!isLoopback(f.host) && !f.token) throw new Error(`--host ${f.host} is not loopback: give --token T, which every request must then carry`);
-      const serve = await buildServer({ model: f.model, data: f.data, token: f.token, maxUploadBytes: f.maxUploadMb * 2 ** 20, maxStudyInstances: f.maxStudyInstances, threads: f.threads, overlaySamples: f.overlaySamples });
+      const serve = await buildServer({ model: f.model, data: f.data, token: f.token, maxUploadBytes: f.maxUploadMb * 2 ** 20, maxStudyInstances: f.maxStudyInstances, threads: f.threads, overlaySamples: f.overlaySamples, redis: f.redis, concurrency: f.concurrency });
       const address = await serve.app.listen({ host: f.host, port: f.port });
-      process.stdout.write(`ich serve: ${address} (model ${f.model}, data ${f.data}${f.token ? ', bearer token required' : ''})\n`);
+      process.stdout.write(`ich serve: ${address} (model ${f.model}, data ${f.data}${f.redis ? ', analysed by ich worker processes' : ''}${f.token ? ', token required' : ''})\n`);
       const stop = () => void serve.close().then(() => process.exit(0));
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
