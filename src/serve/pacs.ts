@@ -1,12 +1,12 @@
-// `ich pacs pull`: studies from a PACS over DICOMweb — found by QIDO-RS (CT studies, optionally
-// since a date), retrieved by WADO-RS (multipart/related; type="application/dicom"), stored as the
-// service stores uploads, and analysed with a model folder.
+// `ich pacs pull`: studies from a PACS over DICOMweb (dicomweb.ts) — found by QIDO-RS (CT studies,
+// optionally since a date), retrieved by WADO-RS, stored as the service stores uploads, and
+// analysed with a model folder.
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { triageAny } from '../evaluate/study.js';
 import { Predictor, type StudyPrediction } from '../models/predict.js';
-import { multipartBoundary, splitMultipart } from './multipart.js';
+import { DicomWeb, jsonValue } from './dicomweb.js';
 import { type RefusedInstance, storeParts, studyResult } from './uploads.js';
 
 export interface PullOptions {
@@ -35,31 +35,24 @@ export interface PulledStudy {
   result: string;
 }
 
-async function get(url: string, accept: string, token?: string): Promise<Response> {
-  const r = await fetch(url, { headers: { accept, ...(token ? { authorization: `Bearer ${token}` } : {}) } });
-  if (!r.ok) throw new Error(`GET ${url}: ${r.status} ${r.statusText}`);
-  return r;
-}
-
 /** QIDO-RS: the StudyInstanceUIDs of the CT studies (on or after `since`). */
 export async function findStudies(url: string, opts: { since?: string; token?: string } = {}): Promise<string[]> {
   const since = opts.since?.replace(/-/g, '');
   if (since !== undefined && !/^\d{8}$/.test(since)) throw new Error(`--since ${opts.since}: expected a date, YYYYMMDD or YYYY-MM-DD`);
-  const query = `${url.replace(/\/$/, '')}/studies?ModalitiesInStudy=CT${since ? `&StudyDate=${since}-` : ''}`;
-  const studies = (await (await get(query, 'application/dicom+json', opts.token)).json()) as Record<string, { Value?: string[] }>[];
-  return studies.map((s) => s['0020000D']?.Value?.[0]).filter((u): u is string => typeof u === 'string');
+  const studies = await new DicomWeb(url, opts.token).searchStudies({ ModalitiesInStudy: 'CT', ...(since ? { StudyDate: `${since}-` } : {}) });
+  return studies.map((s) => jsonValue(s, '0020000D')).filter((u): u is string => typeof u === 'string');
 }
 
 /** Pulls and analyses studies; returns them most urgent first. */
 export async function pacsPull(o: PullOptions): Promise<PulledStudy[]> {
   const out = resolve(o.out);
   const uids = o.study ? [o.study] : await findStudies(o.url, o);
+  const pacs = new DicomWeb(o.url, o.token);
   const predictor = await Predictor.open(o.model, { threads: o.threads });
   const pulled: PulledStudy[] = [];
   try {
     for (const [k, uid] of uids.entries()) {
-      const r = await get(`${o.url.replace(/\/$/, '')}/studies/${encodeURIComponent(uid)}`, 'multipart/related; type="application/dicom"', o.token);
-      const parts = splitMultipart(Buffer.from(await r.arrayBuffer()), multipartBoundary(r.headers.get('content-type') ?? undefined));
+      const parts = (await pacs.retrieveStudy(uid)).map((body) => ({ body }));
       const { stored, refused } = storeParts(out, parts);
       const prediction = await predictor.predict(stored.map((s) => s.path));
       mkdirSync(join(out, 'results'), { recursive: true });
