@@ -8,5 +8,5 @@ export { loadSlice, type CtSlice, type LoadOptions } from './load.js';
 export { type Quirk, type QuirkName, quirkDescriptions } from './quirks.js';
 export { summarizeSlice, formatSummary, huStats, type SliceSummary } from './summary.js';
 export { transferSyntax, supportedTransferSyntaxes, type TransferSyntax } from './syntax.js';
-export { encodeCtSlice, writeCtSlice, type CtSliceToWrite, type EncapsulatedFrame } from './write.js';
+export { encodeCtSlice, encodeDataset, writeCtSlice, type CtSliceToWrite, type EncapsulatedFrame } from './write.js';
 export { newUid, uidFromName } from './write-uids.js';

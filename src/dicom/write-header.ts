@@ -64,7 +64,7 @@ export function encodeHeaderParts(meta: Record<string, unknown>, dataset: Record
   ];
 }
 
-/** The same header written by dcmjs in one DicomDict.write() call: the slow reference for tests. */
+/** The same header (or a whole data set, PixelData included) written by dcmjs in one DicomDict.write() call: the slow reference for tests, and encodeDataset's writer. */
 export function encodeHeaderWithDicomDict(meta: Record<string, unknown>, dataset: Record<string, unknown>, syntaxUid: string): Uint8Array {
   const dict = new DicomDict(DicomMetaDictionary.denaturalizeDataset({ ...meta, TransferSyntaxUID: syntaxUid }));
   dict.dict = DicomMetaDictionary.denaturalizeDataset(dataset);

@@ -1,7 +1,7 @@
 import { closeSync, openSync, writevSync } from 'node:fs';
 import dcmjs from 'dcmjs';
 import { EXPLICIT_LITTLE_UID, IMPLICIT_LITTLE_UID, transferSyntax } from './syntax.js';
-import { encodeHeaderParts } from './write-header.js';
+import { encodeHeaderParts, encodeHeaderWithDicomDict } from './write-header.js';
 import { CT_IMAGE_STORAGE_UID, IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from './write-uids.js';
 
 const { DicomMetaDictionary } = dcmjs.data;
@@ -198,15 +198,30 @@ function naturalDataset(slice: CtSliceToWrite, syntaxUid: string): Record<string
  */
 export function ctSliceDatasets(slice: CtSliceToWrite): { meta: Record<string, unknown>; dataset: Record<string, unknown>; transferSyntaxUID: string } {
   const syntax = chooseSyntax(slice);
-  const meta = {
+  const meta = fileMetaInformation(slice.sopClassUID ?? CT_IMAGE_STORAGE_UID, slice.sopInstanceUID, syntax.uid);
+  return { meta, dataset: naturalDataset(slice, syntax.uid), transferSyntaxUID: syntax.uid };
+}
+
+/** The file meta information (group 0002, naturalized) of a file ichdetect writes. */
+export function fileMetaInformation(sopClassUID: string, sopInstanceUID: string, transferSyntaxUID: string): Record<string, unknown> {
+  return {
     FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
-    MediaStorageSOPClassUID: slice.sopClassUID ?? CT_IMAGE_STORAGE_UID,
-    MediaStorageSOPInstanceUID: slice.sopInstanceUID,
-    TransferSyntaxUID: syntax.uid,
+    MediaStorageSOPClassUID: sopClassUID,
+    MediaStorageSOPInstanceUID: sopInstanceUID,
+    TransferSyntaxUID: transferSyntaxUID,
     ImplementationClassUID: IMPLEMENTATION_CLASS_UID,
     ImplementationVersionName: IMPLEMENTATION_VERSION_NAME,
   };
-  return { meta, dataset: naturalDataset(slice, syntax.uid), transferSyntaxUID: syntax.uid };
+}
+
+/**
+ * A whole Part 10 file, Explicit VR Little Endian, of a naturalized data set (with its SOPClassUID
+ * and SOPInstanceUID, and PixelData if any) in one dcmjs write: for the few derived objects ichdetect
+ * makes (SR, Secondary Capture), where encodeCtSlice's per-element caching buys nothing.
+ */
+export function encodeDataset(dataset: Record<string, unknown>): Uint8Array {
+  const meta = fileMetaInformation(String(dataset.SOPClassUID), String(dataset.SOPInstanceUID), EXPLICIT_LITTLE_UID);
+  return encodeHeaderWithDicomDict(meta, dataset, EXPLICIT_LITTLE_UID);
 }
 
 function writeTag(out: Buffer, at: number, group: number, element: number): number {

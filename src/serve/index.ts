@@ -5,3 +5,8 @@ export { storeInstance, type StoredInstance, type RefusedInstance } from './uplo
 export { splitMultipart, multipartBoundary, RequestError, type BodyPart } from './multipart.js';
 export { AnalysisQueue } from './analysis-queue.js';
 export { pacsPull, findStudies, type PullOptions, type PulledStudy } from './pacs.js';
+export { DicomWeb } from './dicomweb.js';
+export { pushAnalysis, type PushedInstances, type PushInput } from './push.js';
+export { reportSr, reportedProbabilities, topSubtype, COMPREHENSIVE_SR_UID, type ReportInput } from './report-sr.js';
+export { secondaryCapture, SECONDARY_CAPTURE_UID, type CaptureInput } from './secondary-capture.js';
+export { readDataset, readInstance, NOT_FOR_DIAGNOSTIC_USE } from './derived.js';

@@ -1,12 +1,14 @@
-// `ich pacs pull`: studies from a PACS over DICOMweb — found by QIDO-RS (CT studies, optionally
-// since a date), retrieved by WADO-RS (multipart/related; type="application/dicom"), stored as the
-// service stores uploads, and analysed with a model folder.
+// `ich pacs pull`: studies from a PACS over DICOMweb (dicomweb.ts) — found by QIDO-RS (CT studies,
+// optionally since a date), retrieved by WADO-RS, stored as the service stores uploads, analysed
+// with a model folder, and with `push` stored back by STOW-RS as an SR and a Secondary Capture (push.ts).
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { triageAny } from '../evaluate/study.js';
 import { Predictor, type StudyPrediction } from '../models/predict.js';
-import { multipartBoundary, splitMultipart } from './multipart.js';
+import { SliceAttributions } from './attributions.js';
+import { DicomWeb, jsonValue } from './dicomweb.js';
+import { type PushedInstances, pushAnalysis } from './push.js';
 import { type RefusedInstance, storeParts, studyResult } from './uploads.js';
 
 export interface PullOptions {
@@ -22,6 +24,10 @@ export interface PullOptions {
   /** Bearer token for the PACS, when it needs one. */
   token?: string;
   threads?: number;
+  /** Store each analysed study's SR and key-slice Secondary Capture back into the PACS. */
+  push?: boolean;
+  /** Expected-gradient samples of the pushed key slice's overlay (default DEFAULT_OVERLAY_SAMPLES). */
+  overlaySamples?: number;
   onStudy?: (uid: string, done: number, total: number) => void;
 }
 
@@ -31,45 +37,46 @@ export interface PulledStudy {
   refused: RefusedInstance[];
   /** The study-level result (undefined when no instance could be analysed). */
   study?: StudyPrediction;
-  /** OUT/results/<hash>.json: per-slice and study-level results. */
+  /** OUT/results/<hash>.json: per-slice and study-level results (and `pushed`). */
   result: string;
-}
-
-async function get(url: string, accept: string, token?: string): Promise<Response> {
-  const r = await fetch(url, { headers: { accept, ...(token ? { authorization: `Bearer ${token}` } : {}) } });
-  if (!r.ok) throw new Error(`GET ${url}: ${r.status} ${r.statusText}`);
-  return r;
+  /** With `push`: what was stored back into the PACS. */
+  pushed?: PushedInstances;
 }
 
 /** QIDO-RS: the StudyInstanceUIDs of the CT studies (on or after `since`). */
 export async function findStudies(url: string, opts: { since?: string; token?: string } = {}): Promise<string[]> {
   const since = opts.since?.replace(/-/g, '');
   if (since !== undefined && !/^\d{8}$/.test(since)) throw new Error(`--since ${opts.since}: expected a date, YYYYMMDD or YYYY-MM-DD`);
-  const query = `${url.replace(/\/$/, '')}/studies?ModalitiesInStudy=CT${since ? `&StudyDate=${since}-` : ''}`;
-  const studies = (await (await get(query, 'application/dicom+json', opts.token)).json()) as Record<string, { Value?: string[] }>[];
-  return studies.map((s) => s['0020000D']?.Value?.[0]).filter((u): u is string => typeof u === 'string');
+  const studies = await new DicomWeb(url, opts.token).searchStudies({ ModalitiesInStudy: 'CT', ...(since ? { StudyDate: `${since}-` } : {}) });
+  return studies.map((s) => jsonValue(s, '0020000D')).filter((u): u is string => typeof u === 'string');
 }
 
 /** Pulls and analyses studies; returns them most urgent first. */
 export async function pacsPull(o: PullOptions): Promise<PulledStudy[]> {
   const out = resolve(o.out);
   const uids = o.study ? [o.study] : await findStudies(o.url, o);
+  const pacs = new DicomWeb(o.url, o.token);
   const predictor = await Predictor.open(o.model, { threads: o.threads });
+  const attributions = o.push ? new SliceAttributions(o.model, out, { samples: o.overlaySamples, threads: o.threads }) : undefined;
   const pulled: PulledStudy[] = [];
   try {
     for (const [k, uid] of uids.entries()) {
-      const r = await get(`${o.url.replace(/\/$/, '')}/studies/${encodeURIComponent(uid)}`, 'multipart/related; type="application/dicom"', o.token);
-      const parts = splitMultipart(Buffer.from(await r.arrayBuffer()), multipartBoundary(r.headers.get('content-type') ?? undefined));
+      const parts = (await pacs.retrieveStudy(uid)).map((body) => ({ body }));
       const { stored, refused } = storeParts(out, parts);
       const prediction = await predictor.predict(stored.map((s) => s.path));
+      const study = prediction.studies[0];
+      const analysed = new Set(prediction.slices.map((x) => x.sop));
+      const model = { name: prediction.card.architecture.name, created: prediction.card.created };
+      const pushed = attributions && study ? await pushAnalysis(pacs, { study, model, analysed: stored.filter((x) => analysed.has(x.sop)), attributions }) : undefined;
       mkdirSync(join(out, 'results'), { recursive: true });
       const result = join(out, 'results', `${createHash('sha256').update(uid).digest('hex').slice(0, 16)}.json`);
-      writeFileSync(result, JSON.stringify({ studyInstanceUID: uid, ...studyResult(prediction), refused }, null, 1) + '\n');
-      pulled.push({ studyInstanceUID: uid, instances: parts.length, refused, study: prediction.studies[0], result });
+      writeFileSync(result, JSON.stringify({ studyInstanceUID: uid, ...studyResult(prediction), refused, ...(pushed ? { pushed } : {}) }, null, 1) + '\n');
+      pulled.push({ studyInstanceUID: uid, instances: parts.length, refused, study, result, ...(pushed ? { pushed } : {}) });
       o.onStudy?.(uid, k + 1, uids.length);
     }
   } finally {
     await predictor.close();
+    await attributions?.close();
   }
   const urgency = (s: PulledStudy) => (s.study ? triageAny(s.study) : -1);
   return pulled.sort((a, b) => urgency(b) - urgency(a));

@@ -11,6 +11,7 @@ import type { PredictResult } from '../models/predict.js';
 
 export interface StoredInstance {
   sop: string;
+  sopClassUID: string;
   study: string;
   series: string;
   path: string;
@@ -37,7 +38,7 @@ export function storeInstance(dataDir: string, bytes: Buffer, part: number): Sto
     const tmp = `${path}.${process.pid}.tmp`;
     writeFileSync(tmp, bytes);
     renameSync(tmp, path);
-    return { sop: h.sopInstanceUID, study: h.studyInstanceUID, series: h.seriesInstanceUID ?? '', path };
+    return { sop: h.sopInstanceUID, sopClassUID: h.sopClassUID, study: h.studyInstanceUID, series: h.seriesInstanceUID ?? '', path };
   } catch (err) {
     const e = asDicomError(err);
     return { part, code: e.code, reason: e.message };

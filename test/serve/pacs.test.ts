@@ -1,61 +1,23 @@
 // ich pacs pull against a real Orthanc (Debian orthanc, orthanc-dicomweb, orthanc-gdcm) on loopback.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { synthesize } from '../../src/data/phantom/synth.js';
 import { predictFiles } from '../../src/models/predict.js';
 import { findStudies, pacsPull } from '../../src/serve/pacs.js';
 import { runCli } from '../helpers/hu.js';
-import { TempDir } from '../helpers/paths.js';
+import { type PacsFixture, pacsFixture } from '../helpers/orthanc.js';
 
-let tmp: TempDir;
-let orthanc: ChildProcess;
+let pacs: PacsFixture;
+let tmp: PacsFixture['tmp'];
 let url: string;
 let model: string;
-const studies = new Map<string, string[]>();
-
-const freePort = () => new Promise<number>((ok) => {
-  const s = createServer().listen(0, '127.0.0.1', () => {
-    const port = (s.address() as { port: number }).port;
-    s.close(() => ok(port));
-  });
-});
+let studies: PacsFixture['studies'];
 
 before(async () => {
-  tmp = new TempDir();
-  const data = tmp.file('data');
-  await synthesize({ out: data, studies: 8, seed: 9, size: 64, positiveShare: 0.14, corrupt: 0 });
-  model = tmp.file('model');
-  assert.equal(runCli(['train', '--data', data, '--out', model, '--epochs', '1', '--size', '32', '--batch', '16', '--threads', '1']).status, 0);
-  const p = await predictFiles(model, [join(data, 'images')], { threads: 0 });
-  for (const s of p.slices) studies.set(s.study, [...(studies.get(s.study) ?? []), s.path]);
-  const [http, dicom] = [await freePort(), await freePort()];
-  const config = tmp.file('orthanc.json');
-  writeFileSync(config, JSON.stringify({
-    Name: 'ichdetect-test', StorageDirectory: tmp.file('orthanc-db'), IndexDirectory: tmp.file('orthanc-db'), HttpPort: http, DicomPort: dicom,
-    RemoteAccessAllowed: false, AuthenticationEnabled: false, DicomWeb: { Enable: true, Root: '/dicom-web/' },
-    Plugins: ['/usr/share/orthanc/plugins/libOrthancDicomWeb.so', '/usr/share/orthanc/plugins/libOrthancGdcm.so'],
-  }));
-  orthanc = spawn('/usr/sbin/Orthanc', [config], { stdio: 'ignore' });
-  const base = `http://127.0.0.1:${http}`;
-  for (let i = 0; ; i++) {
-    if ((await fetch(`${base}/system`).catch(() => undefined))?.ok) break;
-    if (i > 100) throw new Error('Orthanc did not start (Debian packages orthanc, orthanc-dicomweb, orthanc-gdcm)');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  // Two studies go into the PACS by Orthanc's plain upload.
-  for (const files of [...studies.values()].slice(0, 2)) {
-    for (const f of files) assert.ok((await fetch(`${base}/instances`, { method: 'POST', body: readFileSync(f) })).ok);
-  }
-  url = `${base}/dicom-web`;
+  pacs = await pacsFixture(2);
+  ({ tmp, url, model, studies } = pacs);
 });
-after(() => {
-  orthanc?.kill('SIGTERM');
-  tmp.remove();
-});
+after(() => pacs?.close());
 
 test('ich pacs pull finds the CT studies by QIDO-RS, retrieves them by WADO-RS and analyses them as ich predict does', async () => {
   const uids = [...studies.keys()].slice(0, 2);

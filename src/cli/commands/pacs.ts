@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { triageAny } from '../../evaluate/study.js';
+import { DEFAULT_OVERLAY_SAMPLES } from '../../serve/attributions.js';
 import { pacsPull, type PullOptions } from '../../serve/pacs.js';
 import { intOption } from '../options.js';
 import { progressBar } from '../progress.js';
@@ -10,7 +11,7 @@ export function registerPacs(program: Command): void {
   const pacs = program.command('pacs').description('work with a PACS over DICOMweb');
   pacs
     .command('pull')
-    .description('find CT studies (QIDO-RS), retrieve them (WADO-RS) and analyse them; results in OUT/results/, studies listed most urgent first')
+    .description('find CT studies (QIDO-RS), retrieve them (WADO-RS) and analyse them; results in OUT/results/, studies listed most urgent first; with --push, store each result back (STOW-RS) as a Comprehensive SR and a Secondary Capture of the key slice')
     .requiredOption('--url <url>', 'DICOMweb root, e.g. http://127.0.0.1:8042/dicom-web')
     .requiredOption('--model <dir>', 'model folder (model.json, model.onnx)')
     .option('--study <uid>', 'one study (default: every CT study)')
@@ -18,6 +19,8 @@ export function registerPacs(program: Command): void {
     .option('--out <dir>', 'retrieved instances and results', '.ich-pacs')
     .option('--token <t>', 'bearer token for the PACS')
     .option('--threads <n>', 'decoding and inference threads', intOption('--threads', 0))
+    .option('--push', 'store each analysed study back into the PACS: an SR of the probabilities and a key-slice Secondary Capture with its attribution overlay (not for diagnostic use)')
+    .option('--overlay-samples <n>', 'expected-gradient samples of the pushed overlay', intOption('--overlay-samples'), DEFAULT_OVERLAY_SAMPLES)
     .option('--json', 'print the pulled studies as one JSON object')
     .action(async (f: PullFlags) => {
       if (f.study && f.since) throw new Error('--study and --since exclude each other');
@@ -25,10 +28,10 @@ export function registerPacs(program: Command): void {
       const studies = await pacsPull({ ...f, onStudy: (_uid, done, total) => bar.update(done, total) });
       bar.stop();
       if (f.json) {
-        process.stdout.write(`${JSON.stringify({ studies: studies.map((s) => ({ studyInstanceUID: s.studyInstanceUID, instances: s.instances, refused: s.refused, any: s.study ? triageAny(s.study) : null, calibrated: !!s.study?.calibrated, result: s.result })) })}\n`);
+        process.stdout.write(`${JSON.stringify({ studies: studies.map((s) => ({ studyInstanceUID: s.studyInstanceUID, instances: s.instances, refused: s.refused, any: s.study ? triageAny(s.study) : null, calibrated: !!s.study?.calibrated, result: s.result, pushed: s.pushed ?? null })) })}\n`);
         return;
       }
       process.stdout.write(`pulled ${studies.length} studies from ${f.url}, most urgent first:\n`);
-      for (const s of studies) process.stdout.write(`  ${s.studyInstanceUID}  P(any) ${s.study ? triageAny(s.study).toFixed(3) : '–'}  ${s.instances} instances${s.refused.length ? `, ${s.refused.length} refused` : ''}  ${s.result}\n`);
+      for (const s of studies) process.stdout.write(`  ${s.studyInstanceUID}  P(any) ${s.study ? triageAny(s.study).toFixed(3) : '–'}  ${s.instances} instances${s.refused.length ? `, ${s.refused.length} refused` : ''}  ${s.result}${s.pushed ? `  pushed SR ${s.pushed.sr}, SC ${s.pushed.secondaryCapture}` : ''}\n`);
     });
 }

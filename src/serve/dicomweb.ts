@@ -1,0 +1,52 @@
+// The PACS as `ich pacs pull` sees it: QIDO-RS, WADO-RS and STOW-RS through dicomweb-client
+// (dcmjs-org), which speaks XMLHttpRequest; in Node each request gets an xhr2 one.
+import dicomweb, { type DICOMwebClient, type DicomJson, type RequestFailure } from 'dicomweb-client';
+import XMLHttpRequest from 'xhr2';
+
+const request = () => ({ instance: new XMLHttpRequest() });
+
+/** A tag's first value in DICOM JSON. */
+export const jsonValue = (item: DicomJson | undefined, tag: string): unknown => item?.[tag]?.Value?.[0];
+
+export class DicomWeb {
+  private readonly client: DICOMwebClient;
+
+  /** `url`: the DICOMweb root, e.g. http://pacs:8042/dicom-web; `token`: a bearer token, when the PACS needs one. */
+  constructor(private readonly url: string, token?: string) {
+    this.url = url.replace(/\/$/, '');
+    this.client = new dicomweb.api.DICOMwebClient({ url: this.url, verbose: false, headers: token ? { Authorization: `Bearer ${token}` } : {} });
+  }
+
+  /** Runs one request; a failure names the request and the server's status. */
+  private async run<T>(what: string, f: () => Promise<T>): Promise<T> {
+    try {
+      return await f();
+    } catch (err) {
+      const e = err as Partial<RequestFailure>;
+      if (typeof e.status !== 'number') throw err;
+      throw new Error(`${what} ${this.url}: ${e.status === 0 ? 'no answer' : `${e.status} ${e.request?.statusText ?? ''}`.trim()}`, { cause: err });
+    }
+  }
+
+  /** QIDO-RS /studies with these query parameters. */
+  searchStudies(query: Record<string, string>): Promise<DicomJson[]> {
+    return this.run('QIDO-RS', () => this.client.searchForStudies({ queryParams: query, request: request() }));
+  }
+
+  /** WADO-RS: every instance of a study, PS3.10 bytes each. */
+  async retrieveStudy(uid: string): Promise<Buffer[]> {
+    const parts = await this.run('WADO-RS', () => this.client.retrieveStudy({ studyInstanceUID: uid, request: request() }));
+    return parts.map((p) => Buffer.from(p));
+  }
+
+  /** STOW-RS: stores PS3.10 instances; returns the SOPInstanceUIDs the PACS says it stored, and throws if it refused any. */
+  async store(instances: readonly Uint8Array[]): Promise<string[]> {
+    const datasets = instances.map((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
+    const body = await this.run('STOW-RS', () => this.client.storeInstances({ datasets, request: request() }));
+    const response = (typeof body === 'string' && body ? JSON.parse(body) : body ?? {}) as DicomJson;
+    const uids = (sequence: string) => ((response[sequence]?.Value ?? []) as DicomJson[]).map((s) => String(jsonValue(s, '00081155')));
+    const failed = uids('00081198');
+    if (failed.length) throw new Error(`STOW-RS ${this.url}: the PACS refused ${failed.join(', ')}`);
+    return uids('00081199');
+  }
+}

@@ -1,0 +1,30 @@
+// The part of dicomweb-client (dcmjs-org) that ichdetect uses, typed for Node: its own typings
+// need the DOM's XMLHttpRequest and declare promises as plain arrays.
+declare module 'dicomweb-client' {
+  /** An XMLHttpRequest (in Node, one from xhr2), used for one request. */
+  export interface Request {
+    instance?: unknown;
+  }
+  /** DICOM JSON (PS3.18 F.2): elements by tag as 8 hex digits. */
+  export type DicomJson = Record<string, { vr: string; Value?: unknown[] } | undefined>;
+  /** What the client rejects with when the server answers with an error (status 0: no answer). */
+  export interface RequestFailure extends Error {
+    status: number;
+    request?: { statusText?: string };
+  }
+  export class DICOMwebClient {
+    constructor(options: { url: string; headers?: Record<string, string>; verbose?: boolean });
+    searchForStudies(options: { queryParams?: Record<string, string>; request?: Request }): Promise<DicomJson[]>;
+    /** The instances of a study, PS3.10 bytes each. */
+    retrieveStudy(options: { studyInstanceUID: string; request?: Request }): Promise<ArrayBuffer[]>;
+    /** The response body (DICOM JSON as text, for Orthanc). */
+    storeInstances(options: { datasets: ArrayBuffer[]; studyInstanceUID?: string; request?: Request }): Promise<unknown>;
+  }
+  const dicomweb: { api: { DICOMwebClient: typeof DICOMwebClient } };
+  export default dicomweb;
+}
+
+declare module 'xhr2' {
+  const XMLHttpRequest: new () => unknown;
+  export default XMLHttpRequest;
+}

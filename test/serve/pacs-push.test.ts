@@ -1,0 +1,169 @@
+// ich pacs pull --push against a real Orthanc: the SR and the key-slice Secondary Capture are read
+// back over QIDO-RS / WADO-RS (plain fetch, not the client under test) and checked.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import { LABELS } from '../../src/data/labels.js';
+import { SliceAttributions } from '../../src/serve/attributions.js';
+import { encodeDataset } from '../../src/dicom/write.js';
+import { newUid } from '../../src/dicom/write-uids.js';
+import { readDataset, readInstance } from '../../src/serve/derived.js';
+import { DicomWeb } from '../../src/serve/dicomweb.js';
+import { multipartBoundary, splitMultipart } from '../../src/serve/multipart.js';
+import { findStudies, pacsPull, type PulledStudy } from '../../src/serve/pacs.js';
+import { pushAnalysis } from '../../src/serve/push.js';
+import { windowedSlice } from '../../src/serve/render.js';
+import { reportedProbabilities, reportSr, topSubtype } from '../../src/serve/report-sr.js';
+import { rgbOf } from '../../src/serve/secondary-capture.js';
+import { runCli } from '../helpers/hu.js';
+import { type PacsFixture, pacsFixture } from '../helpers/orthanc.js';
+
+type Dataset = Record<string, unknown> & { ContentSequence?: Item[] };
+type Code = { CodeValue: string; CodingSchemeDesignator: string };
+type Item = { ValueType: string; ConceptNameCodeSequence: Code | Code[]; TextValue?: string; MeasuredValueSequence?: { NumericValue: number | string } | { NumericValue: number | string }[]; ReferencedSOPSequence?: Record<string, string> | Record<string, string>[] };
+const SAMPLES = 8;
+
+let pacs: PacsFixture;
+before(async () => {
+  pacs = await pacsFixture(2);
+});
+after(() => pacs?.close());
+
+const one = <T>(v: T | T[]): T => (Array.isArray(v) ? v[0]! : v);
+
+/** The instances of the study's series of `modality`, read back by QIDO-RS and WADO-RS. */
+async function seriesInstances(uid: string, modality: string): Promise<{ ds: Dataset; bytes: Buffer }[]> {
+  const series = (await (await fetch(`${pacs.url}/studies/${uid}/series?Modality=${modality}`, { headers: { accept: 'application/dicom+json' } })).json()) as Record<string, { Value: string[] }>[];
+  assert.equal(series.length, 1, `one ${modality} series`);
+  const r = await fetch(`${pacs.url}/studies/${uid}/series/${series[0]!['0020000E']!.Value[0]}`, { headers: { accept: 'multipart/related; type="application/dicom"' } });
+  assert.ok(r.ok);
+  return splitMultipart(Buffer.from(await r.arrayBuffer()), multipartBoundary(r.headers.get('content-type') ?? undefined)).map(({ body }) => ({
+    bytes: body,
+    ds: readDataset(body, true) as Dataset,
+  }));
+}
+
+/** dsrdump's warnings and errors on an SR (it fails on what it cannot read as one). */
+function dsrWarnings(bytes: Uint8Array): string[] {
+  const file = pacs.tmp.file(`sr-${Math.random().toString(36).slice(2)}.dcm`);
+  writeFileSync(file, bytes);
+  const dump = spawnSync('dsrdump', ['-Ee', '-Ec', file], { encoding: 'utf8' });
+  assert.equal(dump.status, 0, `dsrdump: ${dump.error?.message ?? dump.stderr} (Debian package dcmtk)`);
+  return dump.stderr.split('\n').filter((l) => l.trim());
+}
+
+async function checkPushed(s: PulledStudy, out: string, modelName: string): Promise<void> {
+  const study = s.study!;
+  const pushed = s.pushed!;
+  assert.ok(pushed, 'pushed');
+  const [sr] = await seriesInstances(s.studyInstanceUID, 'SR');
+  const d = sr!.ds;
+  assert.equal(d.SOPInstanceUID, pushed.sr);
+  assert.equal(d.SOPClassUID, '1.2.840.10008.5.1.4.1.1.88.33');
+  assert.equal(d.StudyInstanceUID, s.studyInstanceUID);
+  assert.equal(d.VerificationFlag, 'UNVERIFIED');
+  assert.match(String(d.SeriesDescription), /not for diagnostic use/i);
+  const items = d.ContentSequence!;
+  const concept = (i: Item) => one(i.ConceptNameCodeSequence).CodeValue;
+  assert.equal(items.find((i) => concept(i) === '111001')?.TextValue, modelName);
+  assert.ok(items.some((i) => i.ValueType === 'TEXT' && /not for diagnostic use/i.test(i.TextValue ?? '')));
+  const { probs } = reportedProbabilities(study);
+  for (const l of LABELS) {
+    const num = items.find((i) => i.ValueType === 'NUM' && concept(i) === l);
+    assert.ok(num, `NUM ${l}`);
+    assert.ok(Math.abs(Number(one(num.MeasuredValueSequence!).NumericValue) - probs[l]) < 1e-9, `${l}: ${one(num.MeasuredValueSequence!).NumericValue} vs ${probs[l]}`);
+  }
+  assert.equal(one(items.find((i) => i.ValueType === 'IMAGE')!.ReferencedSOPSequence!).ReferencedSOPInstanceUID, study.topSlice.sop);
+  // dcmtk reads it as a Comprehensive SR, with warnings only about the phantom's RSNA-style UIDs (ID_<hex>, not valid UIDs).
+  const warnings = dsrWarnings(sr!.bytes).filter((w) => !/UID \(\w{4},\w{4}\) violates VR definition|invalid\/incomplete content item IMAGE/.test(w));
+  assert.deepEqual(warnings, []);
+
+  const [sc] = await seriesInstances(s.studyInstanceUID, 'OT');
+  const c = sc!.ds;
+  assert.equal(c.SOPInstanceUID, pushed.secondaryCapture);
+  assert.equal(c.SOPClassUID, '1.2.840.10008.5.1.4.1.1.7');
+  assert.equal(c.StudyInstanceUID, s.studyInstanceUID);
+  assert.equal(c.PhotometricInterpretation, 'RGB');
+  assert.deepEqual([c.SamplesPerPixel, c.BitsAllocated, c.PlanarConfiguration], [3, 8, 0]);
+  assert.match(String(c.ImageComments), /not for diagnostic use/i);
+  const plain = await windowedSlice(study.topSlice.path, 'brain');
+  assert.deepEqual([c.Rows, c.Columns], [plain.rows, plain.columns]);
+  const pixels = new Uint8Array((c.PixelData as ArrayBuffer[])[0]!);
+  const n = plain.rows * plain.columns;
+  assert.ok(pixels.length >= 3 * n);
+  let coloured = 0;
+  for (let i = 0; i < 3 * n; i += 3) if (pixels[i] !== pixels[i + 1] || pixels[i + 1] !== pixels[i + 2]) coloured++;
+  assert.ok(coloured > 0, 'the overlay is drawn: some pixels are not grey');
+  assert.equal(pushed.overlay, topSubtype(study));
+  const attributions = new SliceAttributions(pacs.model, out, { samples: SAMPLES, threads: 1 });
+  const overlay = await attributions.overlay(study.topSlice.path, study.topSlice.sop, LABELS.indexOf(pushed.overlay!));
+  await attributions.close();
+  assert.deepEqual(pixels.subarray(0, 3 * n), rgbOf(await windowedSlice(study.topSlice.path, 'brain', overlay)).subarray(0, 3 * n));
+}
+
+test('ich pacs pull --push stores an SR of the study probabilities and a Secondary Capture of the key slice with its overlay', async () => {
+  const [first, second] = pacs.uploaded as [string, string];
+  const modelName = (JSON.parse(readFileSync(`${pacs.model}/model.json`, 'utf8')) as { architecture: { name: string } }).architecture.name;
+  const out = pacs.tmp.file('pushed');
+  const [pulled] = await pacsPull({ url: pacs.url, model: pacs.model, study: first, out, threads: 1, push: true, overlaySamples: SAMPLES });
+  await checkPushed(pulled!, out, modelName);
+
+  const cliOut = pacs.tmp.file('pushed-cli');
+  const cli = runCli(['pacs', 'pull', '--url', pacs.url, '--model', pacs.model, '--study', second, '--out', cliOut, '--threads', '1', '--push', '--overlay-samples', String(SAMPLES), '--json']);
+  assert.equal(cli.status, 0, cli.stderr);
+  const json = JSON.parse(cli.stdout) as { studies: { studyInstanceUID: string; pushed: PulledStudy['pushed']; result: string }[] };
+  const result = JSON.parse(readFileSync(json.studies[0]!.result, 'utf8')) as { study: PulledStudy['study']; pushed: PulledStudy['pushed'] };
+  assert.deepEqual(result.pushed, json.studies[0]!.pushed, 'the result file records what was pushed');
+  await checkPushed({ ...json.studies[0]!, instances: 0, refused: [], study: result.study! }, cliOut, modelName);
+  assert.deepEqual((await findStudies(pacs.url)).sort(), [...pacs.uploaded].sort(), 'no new study');
+});
+
+test('without an explainable model the key slice goes without overlay, and ImageComments says why', async () => {
+  const uid = pacs.uploaded[0]!;
+  const [pulled] = await pacsPull({ url: pacs.url, model: pacs.model, study: uid, out: pacs.tmp.file('plain'), threads: 1 });
+  assert.equal(pulled!.pushed, undefined, 'no push without --push');
+  const why = 'this model reads whole series';
+  const files = pacs.studies.get(uid)!;
+  const analysed = files.map((path) => ({ path, sop: '', sopClassUID: '', study: uid, series: '' }));
+  const stub = { unavailable: why, overlay: () => Promise.reject(new Error('not explainable')) };
+  const pushed = await pushAnalysis(new DicomWeb(pacs.url), { study: pulled!.study!, model: { name: 'stub', created: 'now' }, analysed, attributions: stub });
+  assert.equal(pushed.overlay, null);
+  const r = await fetch(`${pacs.url}/studies/${uid}/series?Modality=OT`, { headers: { accept: 'application/dicom+json' } });
+  assert.equal(((await r.json()) as unknown[]).length, 2, 'a second key-slice series');
+  const instance = await fetch(`${pacs.url.replace(/\/dicom-web$/, '')}/tools/find`, { method: 'POST', body: JSON.stringify({ Level: 'Instance', Query: { SOPInstanceUID: pushed.secondaryCapture }, Expand: true }) });
+  const [found] = (await instance.json()) as { ID: string }[];
+  const tags = (await (await fetch(`${pacs.url.replace(/\/dicom-web$/, '')}/instances/${found!.ID}/simplified-tags`)).json()) as Record<string, string>;
+  assert.match(tags.ImageComments!, new RegExp(`without attribution overlay: ${why}`));
+  const plain = rgbOf(await windowedSlice(pulled!.study!.topSlice.path, 'brain'));
+  const stored = Buffer.from(await (await fetch(`${pacs.url.replace(/\/dicom-web$/, '')}/instances/${found!.ID}/content/7fe0-0010/0`)).arrayBuffer());
+  assert.ok(stored.equals(Buffer.from(plain.buffer, plain.byteOffset, plain.byteLength)), 'the plain grey key slice');
+});
+
+test('DicomWeb sends the bearer token and names the failing request', async () => {
+  const seen: (string | undefined)[] = [];
+  const server = createServer((req, res) => {
+    seen.push(req.headers.authorization);
+    if (req.url?.startsWith('/dw/studies?')) res.writeHead(200, { 'content-type': 'application/dicom+json' }).end('[]');
+    else res.writeHead(503, 'Busy').end();
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  try {
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/dw`;
+    assert.deepEqual(await findStudies(url, { token: 's3cret' }), []);
+    await assert.rejects(new DicomWeb(url, 's3cret').retrieveStudy('1.2.3'), /WADO-RS http:\/\/127\.0\.0\.1:\d+\/dw: 503/);
+    assert.deepEqual(seen, ['Bearer s3cret', 'Bearer s3cret']);
+  } finally {
+    server.close();
+  }
+});
+
+test('the SR of a study with valid UIDs reads without any warning in dcmtk', async () => {
+  const uid = pacs.uploaded[0]!;
+  const [pulled] = await pacsPull({ url: pacs.url, model: pacs.model, study: uid, out: pacs.tmp.file('plain'), threads: 1 });
+  const keySlice: Record<string, unknown> = { ...readInstance(pulled!.study!.topSlice.path), StudyInstanceUID: newUid(), SOPInstanceUID: newUid() };
+  const evidence = [{ sop: String(keySlice.SOPInstanceUID), series: newUid(), sopClassUID: String(keySlice.SOPClassUID) }];
+  const sr = reportSr({ keySlice, study: pulled!.study!, model: { name: 'tiny', created: '2026-01-01T00:00:00Z' }, evidence });
+  assert.deepEqual(dsrWarnings(encodeDataset(sr)), []);
+});
