@@ -1,9 +1,23 @@
 // The PACS as `ich pacs pull` sees it: QIDO-RS, WADO-RS and STOW-RS through dicomweb-client
 // (dcmjs-org), which speaks XMLHttpRequest; in Node each request gets an xhr2 one.
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import dicomweb, { type DICOMwebClient, type DicomJson, type RequestFailure } from 'dicomweb-client';
 import XMLHttpRequest from 'xhr2';
 
-const request = () => ({ instance: new XMLHttpRequest() });
+// A connection per request. Node 20's global agents keep connections alive, and a PACS (Orthanc's
+// web server among them) closes idle ones after about a second: a request sent on a connection the
+// server is closing fails with no answer at all (status 0), now and then.
+const agents = { httpAgent: new HttpAgent({ keepAlive: false }), httpsAgent: new HttpsAgent({ keepAlive: false }) };
+
+function request() {
+  const instance = new XMLHttpRequest();
+  instance.nodejsSet(agents);
+  return { instance };
+}
+
+/** Reads (QIDO-RS, WADO-RS) are tried this many times when the connection fails without an answer. */
+const READ_ATTEMPTS = 2;
 
 /** A tag's first value in DICOM JSON. */
 export const jsonValue = (item: DicomJson | undefined, tag: string): unknown => item?.[tag]?.Value?.[0];
@@ -17,25 +31,32 @@ export class DicomWeb {
     this.client = new dicomweb.api.DICOMwebClient({ url: this.url, verbose: false, headers: token ? { Authorization: `Bearer ${token}` } : {} });
   }
 
-  /** Runs one request; a failure names the request and the server's status. */
-  private async run<T>(what: string, f: () => Promise<T>): Promise<T> {
-    try {
-      return await f();
-    } catch (err) {
-      const e = err as Partial<RequestFailure>;
-      if (typeof e.status !== 'number') throw err;
-      throw new Error(`${what} ${this.url}: ${e.status === 0 ? 'no answer' : `${e.status} ${e.request?.statusText ?? ''}`.trim()}`, { cause: err });
+  /**
+   * Runs one request, `attempts` times at most while the connection fails without an answer (only
+   * reads are repeated: a STOW-RS that may have arrived is not sent twice); a failure names the
+   * request and the server's status.
+   */
+  private async run<T>(what: string, f: () => Promise<T>, attempts = 1): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await f();
+      } catch (err) {
+        const e = err as Partial<RequestFailure>;
+        if (typeof e.status !== 'number') throw err;
+        if (e.status === 0 && attempt < attempts) continue;
+        throw new Error(`${what} ${this.url}: ${e.status === 0 ? 'no answer' : `${e.status} ${e.request?.statusText ?? ''}`.trim()}`, { cause: err });
+      }
     }
   }
 
   /** QIDO-RS /studies with these query parameters. */
   searchStudies(query: Record<string, string>): Promise<DicomJson[]> {
-    return this.run('QIDO-RS', () => this.client.searchForStudies({ queryParams: query, request: request() }));
+    return this.run('QIDO-RS', () => this.client.searchForStudies({ queryParams: query, request: request() }), READ_ATTEMPTS);
   }
 
   /** WADO-RS: every instance of a study, PS3.10 bytes each. */
   async retrieveStudy(uid: string): Promise<Buffer[]> {
-    const parts = await this.run('WADO-RS', () => this.client.retrieveStudy({ studyInstanceUID: uid, request: request() }));
+    const parts = await this.run('WADO-RS', () => this.client.retrieveStudy({ studyInstanceUID: uid, request: request() }), READ_ATTEMPTS);
     return parts.map((p) => Buffer.from(p));
   }
 

@@ -25,6 +25,7 @@ declare module 'dicomweb-client' {
 }
 
 declare module 'xhr2' {
-  const XMLHttpRequest: new () => unknown;
+  /** xhr2's Node extension: the agents its requests go through. */
+  const XMLHttpRequest: new () => { nodejsSet(options: { httpAgent?: import('node:http').Agent; httpsAgent?: import('node:https').Agent }): void };
   export default XMLHttpRequest;
 }
