@@ -16,7 +16,7 @@ function request() {
   return { instance };
 }
 
-/** Reads (QIDO-RS, WADO-RS) are tried this many times when the connection fails without an answer. */
+/** Reads (QIDO-RS, WADO-RS) are tried this many times when the connection fails without an answer (or WADO-RS answers without instances). */
 const READ_ATTEMPTS = 2;
 
 /** A tag's first value in DICOM JSON. */
@@ -44,7 +44,8 @@ export class DicomWeb {
         const e = err as Partial<RequestFailure>;
         if (typeof e.status !== 'number') throw err;
         if (e.status === 0 && attempt < attempts) continue;
-        throw new Error(`${what} ${this.url}: ${e.status === 0 ? 'no answer' : `${e.status} ${e.request?.statusText ?? ''}`.trim()}`, { cause: err });
+        const answer = e.status !== 0 ? `${e.status} ${e.request?.statusText ?? ''}`.trim() : e.request ? 'no answer' : (e.message ?? 'no answer');
+        throw new Error(`${what} ${this.url}: ${answer}`, { cause: err });
       }
     }
   }
@@ -54,9 +55,13 @@ export class DicomWeb {
     return this.run('QIDO-RS', () => this.client.searchForStudies({ queryParams: query, request: request() }), READ_ATTEMPTS);
   }
 
-  /** WADO-RS: every instance of a study, PS3.10 bytes each. */
+  /** WADO-RS: every instance of a study, PS3.10 bytes each (an answer without any counts as no answer: QIDO-RS found the study). */
   async retrieveStudy(uid: string): Promise<Buffer[]> {
-    const parts = await this.run('WADO-RS', () => this.client.retrieveStudy({ studyInstanceUID: uid, request: request() }), READ_ATTEMPTS);
+    const parts = await this.run('WADO-RS', async () => {
+      const r = await this.client.retrieveStudy({ studyInstanceUID: uid, request: request() });
+      if (r.length === 0) throw Object.assign(new Error(`no instance of study ${uid} in the answer`), { status: 0 });
+      return r;
+    }, READ_ATTEMPTS);
     return parts.map((p) => Buffer.from(p));
   }
 

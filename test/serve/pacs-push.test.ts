@@ -141,11 +141,12 @@ test('without an explainable model the key slice goes without overlay, and Image
   assert.ok(stored.equals(Buffer.from(plain.buffer, plain.byteOffset, plain.byteLength)), 'the plain grey key slice');
 });
 
-test('DicomWeb sends the bearer token and names the failing request', async () => {
+test('DicomWeb sends the bearer token, names the failing request, and tries a read without instances once more', async () => {
   const seen: (string | undefined)[] = [];
   const server = createServer((req, res) => {
     seen.push(req.headers.authorization);
     if (req.url?.startsWith('/dw/studies?')) res.writeHead(200, { 'content-type': 'application/dicom+json' }).end('[]');
+    else if (req.url === '/dw/studies/9.9.9') res.writeHead(204).end();
     else res.writeHead(503, 'Busy').end();
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
@@ -154,6 +155,9 @@ test('DicomWeb sends the bearer token and names the failing request', async () =
     assert.deepEqual(await findStudies(url, { token: 's3cret' }), []);
     await assert.rejects(new DicomWeb(url, 's3cret').retrieveStudy('1.2.3'), /WADO-RS http:\/\/127\.0\.0\.1:\d+\/dw: 503/);
     assert.deepEqual(seen, ['Bearer s3cret', 'Bearer s3cret']);
+    // An answer without instances (here 204) is tried once more, then reported, never taken as an empty study.
+    await assert.rejects(new DicomWeb(url).retrieveStudy('9.9.9'), /WADO-RS http:\/\/127\.0\.0\.1:\d+\/dw: no instance of study 9\.9\.9 in the answer/);
+    assert.equal(seen.length, 4);
   } finally {
     server.close();
   }
@@ -161,7 +165,8 @@ test('DicomWeb sends the bearer token and names the failing request', async () =
 
 test('the SR of a study with valid UIDs reads without any warning in dcmtk', async () => {
   const uid = pacs.uploaded[0]!;
-  const [pulled] = await pacsPull({ url: pacs.url, model: pacs.model, study: uid, out: pacs.tmp.file('plain'), threads: 1 });
+  const [pulled] = await pacsPull({ url: pacs.url, model: pacs.model, study: uid, out: pacs.tmp.file('valid-uids'), threads: 1 });
+  assert.ok(pulled?.study, `study analysed: ${JSON.stringify({ instances: pulled?.instances, refused: pulled?.refused })}`);
   const keySlice: Record<string, unknown> = { ...readInstance(pulled!.study!.topSlice.path), StudyInstanceUID: newUid(), SOPInstanceUID: newUid() };
   const evidence = [{ sop: String(keySlice.SOPInstanceUID), series: newUid(), sopClassUID: String(keySlice.SOPClassUID) }];
   const sr = reportSr({ keySlice, study: pulled!.study!, model: { name: 'tiny', created: '2026-01-01T00:00:00Z' }, evidence });
