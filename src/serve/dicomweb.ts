@@ -10,11 +10,27 @@ import XMLHttpRequest from 'xhr2';
 // server is closing fails with no answer at all (status 0), now and then.
 const agents = { httpAgent: new HttpAgent({ keepAlive: false }), httpsAgent: new HttpsAgent({ keepAlive: false }) };
 
-function request() {
+/**
+ * An xhr2 request for one call. `accept` replaces the Accept header the client sets: its
+ * retrieveSeries refuses every explicit media type in 0.11.3 (it compares 'application/' with
+ * 'application/dicom'), so the transfer syntax cannot be asked for through its options.
+ */
+function request(accept?: string) {
   const instance = new XMLHttpRequest();
   instance.nodejsSet(agents);
+  if (accept) {
+    const set = instance.setRequestHeader.bind(instance);
+    instance.setRequestHeader = (name: string, value: string) => set(name, name.toLowerCase() === 'accept' ? accept : value);
+  }
   return { instance };
 }
+
+/**
+ * Instances as the PACS stores them (`transfer-syntax=*`): ichdetect decodes every syntax itself.
+ * Without it a PACS transcodes to Explicit VR Little Endian, which costs time and, for the phantom's
+ * JPEG-LS files, crashed Debian's Orthanc now and then (the connection reset, then refused).
+ */
+const AS_STORED = 'multipart/related; type="application/dicom"; transfer-syntax=*';
 
 /** Reads (QIDO-RS, WADO-RS) are tried this many times when the connection fails without an answer (or WADO-RS answers without instances). */
 const READ_ATTEMPTS = 2;
@@ -55,14 +71,24 @@ export class DicomWeb {
     return this.run('QIDO-RS', () => this.client.searchForStudies({ queryParams: query, request: request() }), READ_ATTEMPTS);
   }
 
-  /** WADO-RS: every instance of a study, PS3.10 bytes each (an answer without any counts as no answer: QIDO-RS found the study). */
-  async retrieveStudy(uid: string): Promise<Buffer[]> {
+  /** QIDO-RS /studies/UID/series with these query parameters. */
+  searchSeries(study: string, query: Record<string, string>): Promise<DicomJson[]> {
+    return this.run('QIDO-RS', () => this.client.searchForSeries({ studyInstanceUID: study, queryParams: query, request: request() }), READ_ATTEMPTS);
+  }
+
+  /** WADO-RS: every instance of a series, PS3.10 bytes each, in the syntax the PACS stores (an answer without any counts as no answer: QIDO-RS found the series). */
+  async retrieveSeries(study: string, series: string): Promise<Buffer[]> {
     const parts = await this.run('WADO-RS', async () => {
-      const r = await this.client.retrieveStudy({ studyInstanceUID: uid, request: request() });
-      if (r.length === 0) throw Object.assign(new Error(`no instance of study ${uid} in the answer`), { status: 0 });
+      const r = await this.client.retrieveSeries({ studyInstanceUID: study, seriesInstanceUID: series, request: request(AS_STORED) });
+      if (r.length === 0) throw Object.assign(new Error(`no instance of series ${series} in the answer`), { status: 0 });
       return r;
     }, READ_ATTEMPTS);
     return parts.map((p) => Buffer.from(p));
+  }
+
+  /** WADO-RS metadata: each instance of a series as DICOM JSON. */
+  seriesMetadata(study: string, series: string): Promise<DicomJson[]> {
+    return this.run('WADO-RS', () => this.client.retrieveSeriesMetadata({ studyInstanceUID: study, seriesInstanceUID: series, request: request() }), READ_ATTEMPTS);
   }
 
   /** STOW-RS: stores PS3.10 instances; returns the SOPInstanceUIDs the PACS says it stored, and throws if it refused any. */

@@ -7,7 +7,9 @@ import { join, resolve } from 'node:path';
 import { triageAny } from '../evaluate/study.js';
 import { Predictor, type StudyPrediction } from '../models/predict.js';
 import { SliceAttributions } from './attributions.js';
+import type { DicomJson } from 'dicomweb-client';
 import { DicomWeb, jsonValue } from './dicomweb.js';
+import { ALGORITHM_NAME, ALGORITHM_VERSION } from './report-sr.js';
 import { type PushedInstances, pushAnalysis } from './push.js';
 import { type RefusedInstance, storeParts, studyResult } from './uploads.js';
 
@@ -41,6 +43,34 @@ export interface PulledStudy {
   result: string;
   /** With `push`: what was stored back into the PACS. */
   pushed?: PushedInstances;
+  /** With `push`: the SOPInstanceUID of the SR this model (same name and version) had already stored in the study; nothing is pushed again. */
+  alreadyReported?: string;
+}
+
+/** WADO-RS of the study's CT series only (QIDO-RS finds them): reports, key images and scouts of other modalities stay in the PACS. */
+async function retrieveCt(pacs: DicomWeb, study: string): Promise<Buffer[]> {
+  const series = (await pacs.searchSeries(study, { Modality: 'CT' })).map((s) => jsonValue(s, '0020000E')).filter((u): u is string => typeof u === 'string');
+  const parts: Buffer[] = [];
+  for (const uid of series) parts.push(...(await pacs.retrieveSeries(study, uid)));
+  return parts;
+}
+
+/** A text item's value in an SR content sequence (DICOM JSON), by the concept's code value. */
+function srText(items: DicomJson[], code: string): unknown {
+  return jsonValue(items.find((i) => jsonValue(jsonValue(i, '0040A043') as DicomJson, '00080100') === code), '0040A160');
+}
+
+/** The SOPInstanceUID of an SR in the study that this model (name and version) already made, if any. */
+export async function existingReport(pacs: DicomWeb, study: string, model: { name: string; created: string }): Promise<string | undefined> {
+  for (const s of await pacs.searchSeries(study, { Modality: 'SR' })) {
+    const series = jsonValue(s, '0020000E');
+    if (typeof series !== 'string') continue;
+    for (const sr of await pacs.seriesMetadata(study, series)) {
+      const items = (sr['0040A730']?.Value ?? []) as DicomJson[];
+      if (srText(items, ALGORITHM_NAME) === model.name && srText(items, ALGORITHM_VERSION) === model.created) return jsonValue(sr, '00080018') as string;
+    }
+  }
+  return undefined;
 }
 
 /** QIDO-RS: the StudyInstanceUIDs of the CT studies (on or after `since`). */
@@ -61,17 +91,19 @@ export async function pacsPull(o: PullOptions): Promise<PulledStudy[]> {
   const pulled: PulledStudy[] = [];
   try {
     for (const [k, uid] of uids.entries()) {
-      const parts = (await pacs.retrieveStudy(uid)).map((body) => ({ body }));
+      const parts = (await retrieveCt(pacs, uid)).map((body) => ({ body }));
       const { stored, refused } = storeParts(out, parts);
       const prediction = await predictor.predict(stored.map((s) => s.path));
       const study = prediction.studies[0];
       const analysed = new Set(prediction.slices.map((x) => x.sop));
       const model = { name: prediction.card.architecture.name, created: prediction.card.created };
-      const pushed = attributions && study ? await pushAnalysis(pacs, { study, model, analysed: stored.filter((x) => analysed.has(x.sop)), attributions }) : undefined;
+      const reported = attributions && study ? await existingReport(pacs, uid, model) : undefined;
+      const pushed = attributions && study && !reported ? await pushAnalysis(pacs, { study, model, analysed: stored.filter((x) => analysed.has(x.sop)), attributions }) : undefined;
       mkdirSync(join(out, 'results'), { recursive: true });
       const result = join(out, 'results', `${createHash('sha256').update(uid).digest('hex').slice(0, 16)}.json`);
-      writeFileSync(result, JSON.stringify({ studyInstanceUID: uid, ...studyResult(prediction), refused, ...(pushed ? { pushed } : {}) }, null, 1) + '\n');
-      pulled.push({ studyInstanceUID: uid, instances: parts.length, refused, study, result, ...(pushed ? { pushed } : {}) });
+      const pushInfo = { ...(pushed ? { pushed } : {}), ...(reported ? { alreadyReported: reported } : {}) };
+      writeFileSync(result, JSON.stringify({ studyInstanceUID: uid, ...studyResult(prediction), refused, ...pushInfo }, null, 1) + '\n');
+      pulled.push({ studyInstanceUID: uid, instances: parts.length, refused, study, result, ...pushInfo });
       o.onStudy?.(uid, k + 1, uids.length);
     }
   } finally {

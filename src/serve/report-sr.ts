@@ -10,6 +10,9 @@ export const COMPREHENSIVE_SR_UID = '1.2.840.10008.5.1.4.1.1.88.33';
 /** The private coding scheme of ichdetect's own concepts (PS3.16 8.2: designators starting with 99). */
 export const ICHDETECT_SCHEME = '99ICHDETECT';
 const SR_SERIES_NUMBER = 9901;
+/** DCM codes of the algorithm's identification (PS3.16 TID 4019). */
+export const ALGORITHM_NAME = '111001';
+export const ALGORITHM_VERSION = '111003';
 
 const LABEL_MEANINGS: Record<Label, string> = {
   any: 'Probability of intracranial hemorrhage (any type)',
@@ -66,8 +69,8 @@ export function reportSr(r: ReportInput, now = new Date()): Record<string, unkno
     ConceptNameCodeSequence: code('126000', 'DCM', 'Imaging Measurement Report'),
     ContinuityOfContent: 'SEPARATE',
     ContentSequence: [
-      item('HAS OBS CONTEXT', 'TEXT', code('111001', 'DCM', 'Algorithm Name'), { TextValue: r.model.name }),
-      item('HAS OBS CONTEXT', 'TEXT', code('111003', 'DCM', 'Algorithm Version'), { TextValue: r.model.created }),
+      item('HAS OBS CONTEXT', 'TEXT', code(ALGORITHM_NAME, 'DCM', 'Algorithm Name'), { TextValue: r.model.name }),
+      item('HAS OBS CONTEXT', 'TEXT', code(ALGORITHM_VERSION, 'DCM', 'Algorithm Version'), { TextValue: r.model.created }),
       item('CONTAINS', 'TEXT', code('121106', 'DCM', 'Comment'), { TextValue: comment }),
       ...LABELS.map((l) => item('CONTAINS', 'NUM', code(l, ICHDETECT_SCHEME, LABEL_MEANINGS[l]), {
         MeasuredValueSequence: [{ NumericValue: formatDecimalString(probs[l]), MeasurementUnitsCodeSequence: code('{probability}', 'UCUM', 'probability') }],

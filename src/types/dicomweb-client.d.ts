@@ -15,8 +15,10 @@ declare module 'dicomweb-client' {
   export class DICOMwebClient {
     constructor(options: { url: string; headers?: Record<string, string>; verbose?: boolean });
     searchForStudies(options: { queryParams?: Record<string, string>; request?: Request }): Promise<DicomJson[]>;
-    /** The instances of a study, PS3.10 bytes each. */
-    retrieveStudy(options: { studyInstanceUID: string; request?: Request }): Promise<ArrayBuffer[]>;
+    searchForSeries(options: { studyInstanceUID?: string; queryParams?: Record<string, string>; request?: Request }): Promise<DicomJson[]>;
+    /** The instances of a series, PS3.10 bytes each. */
+    retrieveSeries(options: { studyInstanceUID: string; seriesInstanceUID: string; request?: Request }): Promise<ArrayBuffer[]>;
+    retrieveSeriesMetadata(options: { studyInstanceUID: string; seriesInstanceUID: string; request?: Request }): Promise<DicomJson[]>;
     /** The response body (DICOM JSON as text, for Orthanc). */
     storeInstances(options: { datasets: ArrayBuffer[]; studyInstanceUID?: string; request?: Request }): Promise<unknown>;
   }
@@ -26,6 +28,9 @@ declare module 'dicomweb-client' {
 
 declare module 'xhr2' {
   /** xhr2's Node extension: the agents its requests go through. */
-  const XMLHttpRequest: new () => { nodejsSet(options: { httpAgent?: import('node:http').Agent; httpsAgent?: import('node:https').Agent }): void };
+  const XMLHttpRequest: new () => {
+    nodejsSet(options: { httpAgent?: import('node:http').Agent; httpsAgent?: import('node:https').Agent }): void;
+    setRequestHeader(name: string, value: string): void;
+  };
   export default XMLHttpRequest;
 }

@@ -109,6 +109,13 @@ test('ich pacs pull --push stores an SR of the study probabilities and a Seconda
   const out = pacs.tmp.file('pushed');
   const [pulled] = await pacsPull({ url: pacs.url, model: pacs.model, study: first, out, threads: 1, push: true, overlaySamples: SAMPLES });
   await checkPushed(pulled!, out, modelName);
+  // Pulled again: only the CT series come back (the SR and the SC stay in the PACS), and the model's report is not pushed twice.
+  const [again] = await pacsPull({ url: pacs.url, model: pacs.model, study: first, out, threads: 1, push: true, overlaySamples: SAMPLES });
+  assert.deepEqual(again!.refused, []);
+  assert.equal(again!.instances, pacs.studies.get(first)!.length);
+  assert.equal(again!.pushed, undefined);
+  assert.equal(again!.alreadyReported, pulled!.pushed!.sr);
+  await seriesInstances(first, 'SR');
 
   const cliOut = pacs.tmp.file('pushed-cli');
   const cli = runCli(['pacs', 'pull', '--url', pacs.url, '--model', pacs.model, '--study', second, '--out', cliOut, '--threads', '1', '--push', '--overlay-samples', String(SAMPLES), '--json']);
@@ -143,21 +150,25 @@ test('without an explainable model the key slice goes without overlay, and Image
 
 test('DicomWeb sends the bearer token, names the failing request, and tries a read without instances once more', async () => {
   const seen: (string | undefined)[] = [];
+  const accepts: (string | undefined)[] = [];
   const server = createServer((req, res) => {
     seen.push(req.headers.authorization);
+    accepts.push(req.headers.accept);
     if (req.url?.startsWith('/dw/studies?')) res.writeHead(200, { 'content-type': 'application/dicom+json' }).end('[]');
-    else if (req.url === '/dw/studies/9.9.9') res.writeHead(204).end();
+    else if (req.url === '/dw/studies/9.9.9/series/1') res.writeHead(204).end();
     else res.writeHead(503, 'Busy').end();
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   try {
     const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/dw`;
     assert.deepEqual(await findStudies(url, { token: 's3cret' }), []);
-    await assert.rejects(new DicomWeb(url, 's3cret').retrieveStudy('1.2.3'), /WADO-RS http:\/\/127\.0\.0\.1:\d+\/dw: 503/);
+    await assert.rejects(new DicomWeb(url, 's3cret').retrieveSeries('1.2.3', '4.5.6'), /WADO-RS http:\/\/127\.0\.0\.1:\d+\/dw: 503/);
     assert.deepEqual(seen, ['Bearer s3cret', 'Bearer s3cret']);
     // An answer without instances (here 204) is tried once more, then reported, never taken as an empty study.
-    await assert.rejects(new DicomWeb(url).retrieveStudy('9.9.9'), /WADO-RS http:\/\/127\.0\.0\.1:\d+\/dw: no instance of study 9\.9\.9 in the answer/);
+    await assert.rejects(new DicomWeb(url).retrieveSeries('9.9.9', '1'), /WADO-RS http:\/\/127\.0\.0\.1:\d+\/dw: no instance of series 1 in the answer/);
     assert.equal(seen.length, 4);
+    // Series are asked for as stored: no transcoding by the PACS.
+    assert.equal(accepts[3], 'multipart/related; type="application/dicom"; transfer-syntax=*');
   } finally {
     server.close();
   }

@@ -28,10 +28,10 @@ export function registerPacs(program: Command): void {
       const studies = await pacsPull({ ...f, onStudy: (_uid, done, total) => bar.update(done, total) });
       bar.stop();
       if (f.json) {
-        process.stdout.write(`${JSON.stringify({ studies: studies.map((s) => ({ studyInstanceUID: s.studyInstanceUID, instances: s.instances, refused: s.refused, any: s.study ? triageAny(s.study) : null, calibrated: !!s.study?.calibrated, result: s.result, pushed: s.pushed ?? null })) })}\n`);
+        process.stdout.write(`${JSON.stringify({ studies: studies.map((s) => ({ studyInstanceUID: s.studyInstanceUID, instances: s.instances, refused: s.refused, any: s.study ? triageAny(s.study) : null, calibrated: !!s.study?.calibrated, result: s.result, pushed: s.pushed ?? null, alreadyReported: s.alreadyReported ?? null })) })}\n`);
         return;
       }
       process.stdout.write(`pulled ${studies.length} studies from ${f.url}, most urgent first:\n`);
-      for (const s of studies) process.stdout.write(`  ${s.studyInstanceUID}  P(any) ${s.study ? triageAny(s.study).toFixed(3) : '–'}  ${s.instances} instances${s.refused.length ? `, ${s.refused.length} refused` : ''}  ${s.result}${s.pushed ? `  pushed SR ${s.pushed.sr}, SC ${s.pushed.secondaryCapture}` : ''}\n`);
+      for (const s of studies) process.stdout.write(`  ${s.studyInstanceUID}  P(any) ${s.study ? triageAny(s.study).toFixed(3) : '–'}  ${s.instances} instances${s.refused.length ? `, ${s.refused.length} refused` : ''}  ${s.result}${s.pushed ? `  pushed SR ${s.pushed.sr}, SC ${s.pushed.secondaryCapture}` : ''}${s.alreadyReported ? `  already reported by this model (SR ${s.alreadyReported}), not pushed again` : ''}\n`);
     });
 }
