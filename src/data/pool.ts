@@ -6,6 +6,13 @@ export function defaultThreads(): number {
   return Math.max(1, availableParallelism());
 }
 
+/**
+ * The workers' Node options: piscina loads a worker module with require() first, and Node 20's
+ * require() of an ES module now and then aborts the process on an internal assertion
+ * (ModuleWrap::CreateRequiredModuleFacade); without require(esm) piscina falls back to import().
+ */
+const WORKER_EXEC_ARGV = process.features.require_module ? [...process.execArgv, '--no-experimental-require-module'] : process.execArgv;
+
 /** A worker-thread pool running the default export of one worker module under src/data/workers/. */
 export function workerPool(worker: string, threads = defaultThreads()): Piscina {
   return new Piscina({
@@ -13,6 +20,7 @@ export function workerPool(worker: string, threads = defaultThreads()): Piscina 
     minThreads: threads,
     maxThreads: threads,
     idleTimeout: 1000,
+    execArgv: WORKER_EXEC_ARGV,
   });
 }
 
