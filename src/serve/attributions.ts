@@ -28,13 +28,19 @@ export function notSliceWise(card: ModelCard): string | undefined {
   return undefined;
 }
 
+/** A map being computed, and how many requests still wait for it. */
+interface PendingMap {
+  job: Promise<Overlay>;
+  waiting: number;
+}
+
 const sha = (b: string | Buffer, n: number) => createHash('sha256').update(b).digest('hex').slice(0, n);
 
 /** One label's attribution map for stored slices, cached on disk by model, sample count, slice and label. */
 export class SliceAttributions {
   private explainer?: Promise<Explainer>;
   private queue: Promise<unknown> = Promise.resolve();
-  private readonly pending = new Map<string, Promise<Overlay>>();
+  private readonly pending = new Map<string, PendingMap>();
   private readonly dir: string;
   private readonly card: ModelCard;
   readonly samples: number;
@@ -53,30 +59,45 @@ export class SliceAttributions {
     return why && `${why}; overlays need a 2-D model`;
   }
 
-  /** The overlay of `label` (index in LABELS order) on the slice stored at `path` (SOPInstanceUID `sop`). */
-  overlay(path: string, sop: string, label: number): Promise<Overlay> {
+  /**
+   * The overlay of `label` (index in LABELS order) on the slice stored at `path` (SOPInstanceUID
+   * `sop`). Requests for the same map share one computation; `signal` says the requester went away
+   * (e.g. the viewer scrolled on), and a map nobody waits for any more is skipped when its turn comes.
+   */
+  overlay(path: string, sop: string, label: number, signal?: AbortSignal): Promise<Overlay> {
     const why = this.unavailable;
     if (why) return Promise.reject(new RequestError(409, why));
     const file = join(this.dir, `${sha(sop, 24)}-${label}.f32`);
-    const running = this.pending.get(file);
-    if (running) return running;
-    const size = this.card.input.size;
-    const job = (async () => {
-      let map: Float32Array;
-      if (existsSync(file)) {
-        const b = readFileSync(file);
-        map = new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
-      } else {
-        map = await this.serially(() => this.explain(path, label));
-        mkdirSync(this.dir, { recursive: true });
-        const tmp = `${file}.${process.pid}.tmp`;
-        writeFileSync(tmp, Buffer.from(map.buffer, map.byteOffset, map.byteLength));
-        renameSync(tmp, file);
-      }
-      return { map, size, limit: absPercentile([map], SHAP_LIMIT_PERCENTILE) };
-    })().finally(() => this.pending.delete(file));
-    this.pending.set(file, job);
-    return job;
+    let entry = this.pending.get(file);
+    if (!entry) {
+      const e = { waiting: 0 } as PendingMap;
+      e.job = this.load(file, () => {
+        if (e.waiting === 0) throw new RequestError(499, 'every request for this overlay went away before its turn');
+        return this.explain(path, label);
+      }).finally(() => this.pending.delete(file));
+      this.pending.set(file, (entry = e));
+    }
+    const e = entry;
+    e.waiting++;
+    if (signal?.aborted) e.waiting--;
+    else signal?.addEventListener('abort', () => e.waiting--, { once: true });
+    return e.job;
+  }
+
+  /** The map in `file`, or computed by `compute` in turn and stored there. */
+  private async load(file: string, compute: () => Promise<Float32Array>): Promise<Overlay> {
+    let map: Float32Array;
+    if (existsSync(file)) {
+      const b = readFileSync(file);
+      map = new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
+    } else {
+      map = await this.serially(compute);
+      mkdirSync(this.dir, { recursive: true });
+      const tmp = `${file}.${process.pid}.tmp`;
+      writeFileSync(tmp, Buffer.from(map.buffer, map.byteOffset, map.byteLength));
+      renameSync(tmp, file);
+    }
+    return { map, size: this.card.input.size, limit: absPercentile([map], SHAP_LIMIT_PERCENTILE) };
   }
 
   private serially<T>(f: () => Promise<T>): Promise<T> {

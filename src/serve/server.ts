@@ -146,7 +146,10 @@ export async function buildServer(o: ServeOptions): Promise<Serve> {
     requestWindow(window);
     const label = req.query.overlay === undefined ? undefined : LABELS.indexOf(req.query.overlay as Label);
     if (label === -1) throw new RequestError(400, `overlay '${req.query.overlay}': expected one of ${LABELS.join(', ')}`);
-    const overlay = label === undefined ? undefined : await attributions.overlay(path, sop, label);
+    // A viewer scrolling on cancels the image request: a map nobody waits for is then not computed.
+    const gone = new AbortController();
+    reply.raw.once('close', () => reply.raw.writableFinished || gone.abort());
+    const overlay = label === undefined ? undefined : await attributions.overlay(path, sop, label, gone.signal);
     return reply.type('image/png').send(await renderSlicePng(path, window, overlay));
   });
 

@@ -74,3 +74,25 @@ test('models that read whole series or neighbouring slices have no overlays, and
   assert.match(notSliceWise(card({ series: true }))!, /whole series/);
   assert.match(notSliceWise(card({ context: { slices: 1 } }))!, /neighbouring slices/);
 });
+
+test('a map nobody waits for any more is skipped when its turn comes; one still wanted by another request is computed', async () => {
+  const attributions = new SliceAttributions(model, tmp.file('serve-abort'), { samples: 8, threads: 1 });
+  try {
+    const [a, b] = files as [{ path: string; sop: string }, { path: string; sop: string }];
+    const left = new AbortController();
+    const first = attributions.overlay(a.path, a.sop, 0);
+    const skipped = attributions.overlay(b.path, b.sop, 0, left.signal);
+    const shared = [new AbortController(), new AbortController()];
+    const wanted = shared.map((c) => attributions.overlay(b.path, b.sop, 1, c.signal));
+    left.abort();
+    shared[0]!.abort();
+    await first;
+    await assert.rejects(skipped, /went away before its turn/);
+    const [m1, m2] = await Promise.all(wanted);
+    assert.equal(m1, m2, 'one computation for both requests');
+    const cached = (readdirSync(join(tmp.file('serve-abort'), 'attributions'), { recursive: true }) as string[]).filter((f) => f.endsWith('.f32'));
+    assert.equal(cached.length, 2, `the skipped map is not stored: ${cached.join(' ')}`);
+  } finally {
+    await attributions.close();
+  }
+});
