@@ -28,6 +28,18 @@ export function notSliceWise(card: ModelCard): string | undefined {
   return undefined;
 }
 
+/**
+ * The model input of the stored slice at `path` (C×N×N), read, checked and windowed as ich predict
+ * does; a 422 saying it cannot be `what` (read, explained) when the file is not usable.
+ */
+export async function sliceModelInput(path: string, card: ModelCard, what: string): Promise<Float32Array> {
+  const { size, windows } = card.input;
+  const decoded = await decodeForPrediction({ paths: [path], size, windows });
+  const r = decoded.records[0]!;
+  if (!r.ok) throw new RequestError(422, `the slice cannot be ${what}: ${r.reason}`);
+  return decoded.tensors;
+}
+
 /** A map being computed, and how many requests still wait for it. */
 interface PendingMap {
   job: Promise<Overlay>;
@@ -107,12 +119,9 @@ export class SliceAttributions {
   }
 
   private async explain(path: string, label: number): Promise<Float32Array> {
-    const { size, windows } = this.card.input;
-    const decoded = await decodeForPrediction({ paths: [path], size, windows });
-    const r = decoded.records[0]!;
-    if (!r.ok) throw new RequestError(422, `the slice cannot be explained: ${r.reason}`);
+    const x = await sliceModelInput(path, this.card, 'explained');
     this.explainer ??= openExplainer(this.model, 'gradient', { samples: this.samples, threads: this.opts.threads });
-    const [e] = await (await this.explainer).explain(decoded.tensors, [label]);
+    const [e] = await (await this.explainer).explain(x, [label]);
     return e!.map;
   }
 

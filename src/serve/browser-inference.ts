@@ -5,9 +5,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import decodeForPrediction from '../data/workers/predict-worker.js';
 import type { ModelCard } from '../models/folder.js';
-import { notSliceWise } from './attributions.js';
+import { notSliceWise, sliceModelInput } from './attributions.js';
 import { RequestError } from './multipart.js';
 import type { ServeStore } from './store.js';
 
@@ -48,11 +47,8 @@ export function addBrowserRoutes(app: FastifyInstance, model: string, card: Mode
     if (why) throw new RequestError(409, `the browser cannot run this model: ${why}`);
     const path = store.instancePath(req.params.uid, req.params.sop);
     if (!path) return reply.code(404).send({ error: `no instance ${req.params.sop} in study ${req.params.uid}` });
-    const { size, channels, windows } = card.input;
-    const decoded = await decodeForPrediction({ paths: [path], size, windows });
-    const r = decoded.records[0]!;
-    if (!r.ok) throw new RequestError(422, `the slice cannot be read: ${r.reason}`);
-    const t = decoded.tensors;
+    const { size, channels } = card.input;
+    const t = await sliceModelInput(path, card, 'read');
     return reply.type('application/octet-stream').header('x-shape', `1,${channels},${size},${size}`).send(Buffer.from(t.buffer, t.byteOffset, t.byteLength));
   });
 }

@@ -5,9 +5,9 @@ import { Agent as HttpsAgent } from 'node:https';
 import dicomweb, { type DICOMwebClient, type DicomJson, type RequestFailure } from 'dicomweb-client';
 import XMLHttpRequest from 'xhr2';
 
-// A connection per request. Node 20's global agents keep connections alive, and a PACS (Orthanc's
-// web server among them) closes idle ones after about a second: a request sent on a connection the
-// server is closing fails with no answer at all (status 0), now and then.
+// A connection per request, as a precaution: Node 20's global agents keep connections alive, and a
+// request sent on a connection the server is just closing fails with no answer (status 0). Not seen
+// here; the failures without an answer that were seen came from Orthanc crashing (see AS_STORED).
 const agents = { httpAgent: new HttpAgent({ keepAlive: false }), httpsAgent: new HttpsAgent({ keepAlive: false }) };
 
 /**

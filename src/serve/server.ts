@@ -2,6 +2,7 @@
 // analyses each study with a model folder off the request path, keeps everything in DATA (SQLite and
 // the instances), and serves the worklist and each study's results as JSON.
 import { timingSafeEqual } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { triageAny, triageOrder } from '../evaluate/study.js';
@@ -52,6 +53,13 @@ function sameToken(given: string, expected: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Aborted when the client goes away before the response is sent (a viewer scrolling on cancels its image request). */
+function cancelled(res: ServerResponse): AbortSignal {
+  const gone = new AbortController();
+  res.once('close', () => res.writableFinished || gone.abort());
+  return gone.signal;
 }
 
 /** The token in an Authorization header: `Bearer T`, or `Basic` with T as the password. */
@@ -131,10 +139,11 @@ export async function buildServer(o: ServeOptions): Promise<Serve> {
     return s;
   });
 
+  const notInBrowser = notSliceWise(card);
   app.get('/api/model', async () => ({
     name: card.architecture.name, created: card.created, labels: card.labels, input: card.input,
     overlays: attributions.unavailable ? { available: false, reason: attributions.unavailable } : { available: true, method: 'expected gradients', samples: attributions.samples },
-    browser: notSliceWise(card) ? { available: false, reason: notSliceWise(card) } : { available: true, runtime: `${RUNTIME_PATH}/ort.wasm.min.mjs` },
+    browser: notInBrowser ? { available: false, reason: notInBrowser } : { available: true, runtime: `${RUNTIME_PATH}/ort.wasm.min.mjs` },
   }));
   addBrowserRoutes(app, model, card, store);
 
@@ -146,10 +155,7 @@ export async function buildServer(o: ServeOptions): Promise<Serve> {
     requestWindow(window);
     const label = req.query.overlay === undefined ? undefined : LABELS.indexOf(req.query.overlay as Label);
     if (label === -1) throw new RequestError(400, `overlay '${req.query.overlay}': expected one of ${LABELS.join(', ')}`);
-    // A viewer scrolling on cancels the image request: a map nobody waits for is then not computed.
-    const gone = new AbortController();
-    reply.raw.once('close', () => reply.raw.writableFinished || gone.abort());
-    const overlay = label === undefined ? undefined : await attributions.overlay(path, sop, label, gone.signal);
+    const overlay = label === undefined ? undefined : await attributions.overlay(path, sop, label, cancelled(reply.raw));
     return reply.type('image/png').send(await renderSlicePng(path, window, overlay));
   });
 
