@@ -1,6 +1,7 @@
-import { DicomError, asDicomError } from '../dicom/errors.js';
+import { asDicomError } from '../dicom/errors.js';
 import { orientationKey, positionAlongNormal } from '../dicom/header.js';
 import { checkSliceHeader } from '../dicom/load.js';
+import { checkUids } from '../dicom/plausibility.js';
 import { readDicomHeader } from '../dicom/read.js';
 
 /** One row of the index: what the header of one file says, or why it was rejected. */
@@ -37,7 +38,7 @@ export function headerRecord(stamp: FileStamp): HeaderRecord {
   try {
     const { header: h } = readDicomHeader(stamp.path);
     checkSliceHeader(h, { requireCt: true });
-    if (!h.sopInstanceUID) throw new DicomError('invalid-header', 'no SOPInstanceUID');
+    checkUids(h);
     return {
       ...stamp,
       status: 'ok',

@@ -13,14 +13,21 @@ export function defaultThreads(): number {
  */
 const WORKER_EXEC_ARGV = process.features.require_module ? [...process.execArgv, '--no-experimental-require-module'] : process.execArgv;
 
-/** A worker-thread pool running the default export of one worker module under src/data/workers/. */
-export function workerPool(worker: string, threads = defaultThreads()): Piscina {
+/** Heap limits of a worker that decodes files it did not make: past them the thread ends, the process does not. */
+export const DECODE_RESOURCE_LIMITS = { maxOldGenerationSizeMb: 384, maxYoungGenerationSizeMb: 48 } as const;
+
+/**
+ * A worker-thread pool running the default export of a worker module: a name under src/data/workers/,
+ * or the URL of a module elsewhere. Decoding pools pass DECODE_RESOURCE_LIMITS.
+ */
+export function workerPool(worker: string | URL, threads = defaultThreads(), resourceLimits?: typeof DECODE_RESOURCE_LIMITS): Piscina {
   return new Piscina({
-    filename: new URL(`./workers/${worker}.js`, import.meta.url).href,
+    filename: (typeof worker === 'string' ? new URL(`./workers/${worker}.js`, import.meta.url) : worker).href,
     minThreads: threads,
     maxThreads: threads,
     idleTimeout: 1000,
     execArgv: WORKER_EXEC_ARGV,
+    ...(resourceLimits ? { resourceLimits } : {}),
   });
 }
 

@@ -9,7 +9,29 @@ export type RejectCode =
   | 'unsupported-syntax'
   | 'unsupported-pixels'
   | 'decode-failed'
-  | 'invalid-header';
+  | 'invalid-header'
+  | 'too-large'
+  | 'implausible-rescale'
+  | 'implausible-hu'
+  | 'invalid-uid';
+
+/** What each code means and what a user can do about it (README "DICOM support" lists these). */
+export const REJECT_CODES: Record<RejectCode, string> = {
+  unreadable: 'the file could not be opened (permissions, missing, a folder); fix access and run again',
+  'not-dicom': 'neither a Part 10 file (DICM at byte 128) nor a bare data set; not a DICOM file',
+  truncated: 'the file ends before an element or the pixel data it declares; copy it again from the source',
+  'no-pixel-data': 'an image SOP class without PixelData; the sender stripped the pixels',
+  'not-an-image': 'a non-image object (SR, presentation state, …); nothing to analyse',
+  'not-ct': 'Modality is not CT; ichdetect analyses CT only',
+  'unsupported-syntax': 'a transfer syntax ichdetect does not decode; have the sender transcode (e.g. to Explicit VR Little Endian)',
+  'unsupported-pixels': 'pixels that are not one greyscale sample of 8, 16 or 32 bits',
+  'decode-failed': 'the compressed frame is corrupt or does not match the header; get the original file',
+  'invalid-header': 'an attribute breaks the standard (PixelRepresentation, BitsStored, HighBit, NumberOfFrames, fragments); fix the writer',
+  'too-large': 'the image exceeds a configured limit (rows, columns, frames, inflated size); raise it with --dicom-limits if the file is genuine',
+  'implausible-rescale': 'RescaleSlope or RescaleIntercept outside the range any CT scanner writes; the file would give meaningless HU',
+  'implausible-hu': 'too many pixels, padding aside, lie outside −1100…+4000 HU; the header does not describe these pixels',
+  'invalid-uid': 'a UID attribute is not a valid UID (digits and dots, ≤ 64 characters) nor the RSNA ID_<hex> form',
+};
 
 export class DicomError extends Error {
   constructor(

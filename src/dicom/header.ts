@@ -118,8 +118,9 @@ export function headerFromDataSet(ds: DataSet, transferSyntaxUID: string): Dicom
     highBit: ds.uint16(T.highBit) ?? Math.max(0, bitsAllocated - 1),
     pixelRepresentation,
     photometricInterpretation: str(T.photometricInterpretation) || 'MONOCHROME2',
-    rescaleSlope: slope !== undefined && Number.isFinite(slope) && slope !== 0 ? slope : 1,
-    rescaleIntercept: intercept !== undefined && Number.isFinite(intercept) ? intercept : 0,
+    // As written (NaN when not a number): checkPlausibleHeader refuses what no CT writes.
+    rescaleSlope: slope ?? 1,
+    rescaleIntercept: intercept ?? 0,
     hasRescale: slope !== undefined || intercept !== undefined,
     windowCenter: decimals(ds, T.windowCenter),
     windowWidth: decimals(ds, T.windowWidth),

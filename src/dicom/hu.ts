@@ -1,5 +1,6 @@
 import type { DecodedFrame, StoredArray } from './codecs/index.js';
 import type { DicomHeader } from './header.js';
+import { checkPlausibleHu, type HuCounts, huExtremes, PLAUSIBLE_HU } from './plausibility.js';
 import type { Quirk } from './quirks.js';
 
 /** Hounsfield units of one slice, row-major, with every correction applied and reported. */
@@ -36,10 +37,11 @@ export function huFromStored(frame: DecodedFrame, h: DicomHeader, out?: Float32A
   const signed = h.pixelRepresentation === 1;
   const wrap = hasRsnaWrap(h);
   const hu = out && out.length >= n ? out.subarray(0, n) : new Float32Array(n);
-  const counts = { changed: 0, padded: 0, outside: 0 };
+  const counts = { changed: 0, padded: 0, outside: 0, implausible: 0 };
   const direct = directRescale(frame, h);
   if (direct) convertDirect(data, n, direct, hu, counts);
   else convertMasked(data, n, h.bitsStored, signed, wrap, rescaleParams(h, wrap), hu, counts);
+  checkPlausibleHu(counts, n, () => huExtremes(hu, n));
   const quirks: Quirk[] = [];
   const bits = h.bitsStored;
   if (counts.changed > 0 && signed && frame.codestreamSigned === false) {
@@ -76,17 +78,18 @@ export interface RescaleParams {
   padding: number;
 }
 
-interface ConvertCounts {
+interface ConvertCounts extends HuCounts {
   changed: number;
-  padded: number;
-  outside: number;
 }
+
+const [LOWEST_HU, HIGHEST_HU] = PLAUSIBLE_HU;
 
 /** The common case: the typed array already holds the stored values with the right sign. */
 function convertDirect(data: StoredArray, n: number, p: RescaleParams, hu: Float32Array, counts: ConvertCounts): void {
   const { slope, intercept, padding } = p;
   let padded = 0;
   let outside = 0;
+  let implausible = 0;
   for (let i = 0; i < n; i++) {
     const v = data[i]!;
     let value = v * slope + intercept;
@@ -94,10 +97,32 @@ function convertDirect(data: StoredArray, n: number, p: RescaleParams, hu: Float
       padded++;
       if (value > AIR_HU) value = AIR_HU;
     } else if (value <= OUTSIDE_CIRCLE_HU) outside++;
+    else if (value < LOWEST_HU || value > HIGHEST_HU) implausible++;
     hu[i] = value;
   }
   counts.padded += padded;
   counts.outside += outside;
+  counts.implausible += implausible;
+}
+
+/**
+ * The plausibility rule for the direct rescale (see directRescale) without converting: for the
+ * tensor fast path, which windows stored values itself. Throws `implausible-hu`.
+ */
+export function checkDirectPlausible(data: StoredArray, n: number, p: RescaleParams): void {
+  const { slope, intercept, padding } = p;
+  // slope > 0 (checkPlausibleHeader), so HU thresholds are stored-value thresholds.
+  const outside = (OUTSIDE_CIRCLE_HU - intercept) / slope;
+  const low = (LOWEST_HU - intercept) / slope;
+  const high = (HIGHEST_HU - intercept) / slope;
+  const counts = { padded: 0, outside: 0, implausible: 0 };
+  for (let i = 0; i < n; i++) {
+    const v = data[i]!;
+    if (v === padding) counts.padded++;
+    else if (v <= outside) counts.outside++;
+    else if (v < low || v > high) counts.implausible++;
+  }
+  checkPlausibleHu(counts, n, () => huExtremes(data, n, (v) => v * slope + intercept));
 }
 
 /** Masks to BitsStored, sign-extends, and undoes the RSNA wrap. */
@@ -120,6 +145,7 @@ function convertMasked(data: StoredArray, n: number, bits: number, signed: boole
       counts.padded++;
       if (value > AIR_HU) value = AIR_HU;
     } else if (value <= OUTSIDE_CIRCLE_HU) counts.outside++;
+    else if (value < LOWEST_HU || value > HIGHEST_HU) counts.implausible++;
     hu[i] = value;
   }
 }

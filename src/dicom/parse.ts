@@ -1,5 +1,7 @@
+import { inflateRawSync } from 'node:zlib';
 import dicomParser, { type DataSet } from 'dicom-parser';
 import { DicomError, asDicomError } from './errors.js';
+import { dicomLimits } from './limits.js';
 import { EXPLICIT_LITTLE_UID, IMPLICIT_LITTLE_UID } from './syntax.js';
 import { PIXEL_DATA_TAG } from './header.js';
 
@@ -66,6 +68,27 @@ function bareDataSetSyntax(bytes: Uint8Array): string {
 export class BufferTooShort extends Error {}
 
 /**
+ * dicom-parser's inflater for Deflated Explicit VR Little Endian: zlib stops once the data set would
+ * pass the limit (--dicom-limits inflated-mb), so a small file cannot inflate to gigabytes.
+ */
+function cappedInflater(bytes: Uint8Array, position: number): Uint8Array {
+  const limitMb = dicomLimits().inflatedMb;
+  let inflated: Buffer;
+  try {
+    inflated = inflateRawSync(bytes.subarray(position), { maxOutputLength: limitMb * 2 ** 20 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new DicomError('too-large', `the Deflated data set inflates to more than ${limitMb} MiB (raise it with --dicom-limits inflated-mb=N)`);
+    }
+    throw err;
+  }
+  const whole = Buffer.allocUnsafe(position + inflated.length);
+  whole.set(bytes.subarray(0, position), 0);
+  whole.set(inflated, position);
+  return whole;
+}
+
+/**
  * Parses DICOM bytes with dicom-parser. With `untilPixelData` it stops at the PixelData element header
  * (its offset and declared length are known, its value is not read). Throws BufferTooShort when `bytes`
  * is a prefix of the file that ends inside the header, DicomError otherwise.
@@ -73,7 +96,7 @@ export class BufferTooShort extends Error {}
 export function parseDicomBytes(bytes: Buffer, opts: { untilPixelData?: boolean; isWholeFile: boolean }): ParsedDicom {
   const untilTag = opts.untilPixelData ? PIXEL_DATA_TAG : undefined;
   let noMetaHeader = false;
-  let options: dicomParser.ParseDicomOptions = { untilTag };
+  let options: dicomParser.ParseDicomOptions = { untilTag, inflater: cappedInflater };
   if (hasPart10Magic(bytes)) {
     const metaEnd = metaHeaderEnd(bytes);
     if (metaEnd !== undefined && metaEnd >= bytes.length) {
@@ -91,6 +114,8 @@ export function parseDicomBytes(bytes: Buffer, opts: { untilPixelData?: boolean;
   try {
     dataSet = dicomParser.parseDicom(bytes, options);
   } catch (err) {
+    const cause = err && typeof err === 'object' && 'exception' in err ? (err as { exception: unknown }).exception : err;
+    if (cause instanceof DicomError) throw cause;
     const message = parserMessage(err);
     if (PAST_END.test(message)) {
       if (!opts.isWholeFile) throw new BufferTooShort(message);

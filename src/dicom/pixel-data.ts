@@ -1,5 +1,6 @@
 import type { DataSet } from 'dicom-parser';
 import { DicomError } from './errors.js';
+import { checkLimits } from './limits.js';
 import type { DicomHeader } from './header.js';
 import { PIXEL_DATA_TAG } from './header.js';
 import { transferSyntax } from './syntax.js';
@@ -30,8 +31,8 @@ function readU32(b: Uint8Array, o: number): number {
   return (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16)) + b[o + 3]! * 0x1000000;
 }
 
-/** Walks encapsulated items (FFFE,E000) up to the sequence delimiter without reading their values. */
-function checkEncapsulatedItems(start: number, source: ByteSource): number {
+/** Walks encapsulated items (FFFE,E000) up to the sequence delimiter without reading their values; returns how many (the offset table included). */
+function countEncapsulatedItems(start: number, source: ByteSource): number {
   let pos = start;
   let items = 0;
   for (;;) {
@@ -69,6 +70,7 @@ export function checkPixelData(ds: DataSet, h: DicomHeader, source: ByteSource):
     throw new DicomError('no-pixel-data', 'the file has no PixelData element');
   }
   if (h.rows <= 0 || h.columns <= 0) throw new DicomError('invalid-header', `image size ${h.rows}×${h.columns}`);
+  checkLimits(h);
   if (![8, 16, 32].includes(h.bitsAllocated)) throw new DicomError('unsupported-pixels', `BitsAllocated ${h.bitsAllocated}`);
   if (h.bitsStored < 1 || h.bitsStored > h.bitsAllocated) {
     throw new DicomError('invalid-header', `BitsStored ${h.bitsStored} with BitsAllocated ${h.bitsAllocated}`);
@@ -77,7 +79,10 @@ export function checkPixelData(ds: DataSet, h: DicomHeader, source: ByteSource):
   if (!syntax) throw new DicomError('unsupported-syntax', `transfer syntax ${h.transferSyntaxUID} is not supported`);
   if (el.length === UNDEFINED_LENGTH || el.hadUndefinedLength) {
     if (!syntax.encapsulated) throw new DicomError('invalid-header', `undefined-length pixel data in ${syntax.name}`);
-    checkEncapsulatedItems(el.dataOffset, source);
+    const fragments = countEncapsulatedItems(el.dataOffset, source) - 1; // the first item is the basic offset table
+    if (fragments < h.numberOfFrames) {
+      throw new DicomError('invalid-header', `NumberOfFrames ${h.numberOfFrames} but the encapsulated pixel data hold ${Math.max(0, fragments)} fragment(s); each frame needs at least one`);
+    }
     return;
   }
   if (syntax.encapsulated) throw new DicomError('invalid-header', `${syntax.name} requires encapsulated pixel data`);
@@ -87,5 +92,9 @@ export function checkPixelData(ds: DataSet, h: DicomHeader, source: ByteSource):
   const needed = nativeFrameBytes(h) * h.numberOfFrames;
   if (el.length < needed) {
     throw new DicomError('truncated', `pixel data holds ${el.length} bytes, ${h.rows}×${h.columns}×${h.numberOfFrames} frame(s) of ${h.bitsAllocated} bits need ${needed}`);
+  }
+  if (el.length > needed + (needed & 1)) {
+    // Bytes past the declared frames are never read, and a Deflated file could inflate them without bound.
+    throw new DicomError('invalid-header', `pixel data holds ${el.length} bytes, ${h.rows}×${h.columns}×${h.numberOfFrames} frame(s) of ${h.bitsAllocated} bits are ${needed}`);
   }
 }

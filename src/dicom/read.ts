@@ -4,6 +4,7 @@ import { DicomError, asDicomError } from './errors.js';
 import { type DicomHeader, headerFromDataSet } from './header.js';
 import { BufferTooShort, parseDicomBytes } from './parse.js';
 import { type ByteSource, checkPixelData } from './pixel-data.js';
+import { checkPlausibleHeader } from './plausibility.js';
 import { DEFLATED_UID } from './syntax.js';
 
 /** A parsed file: its header attributes and the dicom-parser data set they came from. */
@@ -35,6 +36,7 @@ function fileSource(fd: number, size: number): ByteSource {
 function finish(path: string, parsed: ReturnType<typeof parseDicomBytes>, source: ByteSource): DicomFile {
   const header = headerFromDataSet(parsed.dataSet, parsed.transferSyntaxUID);
   checkPixelData(parsed.dataSet, header, parsed.transferSyntaxUID === DEFLATED_UID ? bufferSource(parsed.dataSet.byteArray) : source);
+  checkPlausibleHeader(header);
   return { path, header, dataSet: parsed.dataSet, containerQuirks: parsed.noMetaHeader ? ['no-meta-header'] : [] };
 }
 

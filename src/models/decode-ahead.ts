@@ -1,7 +1,7 @@
 // Decoding ahead of inference: predict tasks decode in worker threads (or on the main thread) while
 // ONNX Runtime runs the earlier ones; results are consumed in task order and memory stays flat.
 import type { Piscina } from 'piscina';
-import { workerPool } from '../data/pool.js';
+import { DECODE_RESOURCE_LIMITS, workerPool } from '../data/pool.js';
 import decodeForPrediction, { type PredictTask, type PredictTaskResult } from '../data/workers/predict-worker.js';
 
 /** Where predict tasks decode: a pool of `threads` worker threads, or the main thread (threads 0). */
@@ -11,7 +11,7 @@ export interface Decoder {
 }
 
 export function openDecoder(threads: number): Decoder {
-  return { threads, pool: threads > 0 ? workerPool('predict-worker', threads) : undefined };
+  return { threads, pool: threads > 0 ? workerPool('predict-worker', threads, DECODE_RESOURCE_LIMITS) : undefined };
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { DecodedFrame } from '../dicom/codecs/index.js';
 import type { DicomHeader } from '../dicom/header.js';
-import { AIR_HU, type HuImage, type RescaleParams, directRescale } from '../dicom/hu.js';
+import { AIR_HU, checkDirectPlausible, type HuImage, type RescaleParams, directRescale } from '../dicom/hu.js';
 import { resampleArea } from './resample.js';
 import { type HuWindow, parseWindows, DEFAULT_WINDOWS, windowImage } from './window.js';
 
@@ -38,6 +38,7 @@ export function storedSliceTensor(frame: DecodedFrame, h: DicomHeader, spec: Ten
   const side = Math.max(h.rows, h.columns);
   if (!rescale || !(rescale.slope > 0) || side % spec.size !== 0 || frame.data.length < h.rows * h.columns) return undefined;
   if (rescale.padding * rescale.slope + rescale.intercept > AIR_HU) return undefined;
+  checkDirectPlausible(frame.data, h.rows * h.columns, rescale);
   return windowAndBin({ rows: h.rows, columns: h.columns, values: frame.data, rescale }, spec, side / spec.size, out);
 }
 

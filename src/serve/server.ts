@@ -11,7 +11,8 @@ import { RemoteAnalysis } from './remote-analysis.js';
 import { AnalysisQueue } from './analysis-queue.js';
 import { multipartBoundary, RequestError, splitMultipart } from './multipart.js';
 import { OPENAPI } from './openapi.js';
-import { VIEWER_HTML } from './viewer-page.js';
+import { VIEWER_CSP, VIEWER_CSS, VIEWER_HTML } from './viewer-page.js';
+import { VIEWER_SCRIPT } from './viewer-script.js';
 import { LABELS, type Label } from '../data/labels.js';
 import { notSliceWise, SliceAttributions } from './attributions.js';
 import { addBrowserRoutes, RUNTIME_PATH } from './browser-inference.js';
@@ -115,7 +116,9 @@ export async function buildServer(o: ServeOptions): Promise<Serve> {
 
   app.get('/health', async () => ({ status: 'ok', model: card.architecture.name, queued: queue.pending }));
   app.get('/openapi.json', async () => OPENAPI);
-  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(VIEWER_HTML));
+  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').header('content-security-policy', VIEWER_CSP).header('x-content-type-options', 'nosniff').send(VIEWER_HTML));
+  app.get('/viewer.js', async (_req, reply) => reply.type('text/javascript; charset=utf-8').header('x-content-type-options', 'nosniff').send(VIEWER_SCRIPT));
+  app.get('/viewer.css', async (_req, reply) => reply.type('text/css; charset=utf-8').header('x-content-type-options', 'nosniff').send(VIEWER_CSS));
 
   app.post('/dicom-web/studies', async (req, reply) => {
     const parts = splitMultipart(req.body as Buffer, multipartBoundary(req.headers['content-type']));

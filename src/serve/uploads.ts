@@ -6,6 +6,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { asDicomError } from '../dicom/errors.js';
 import { checkSliceHeader } from '../dicom/load.js';
+import { checkUids } from '../dicom/plausibility.js';
 import { parseDicomFile } from '../dicom/read.js';
 import type { PredictResult } from '../models/predict.js';
 
@@ -31,7 +32,7 @@ export function storeInstance(dataDir: string, bytes: Buffer, part: number): Sto
   try {
     const { header: h } = parseDicomFile(`part ${part}`, bytes);
     checkSliceHeader(h, { requireCt: true });
-    if (!h.sopInstanceUID || !h.studyInstanceUID) return { part, code: 'invalid-header', reason: 'no SOPInstanceUID or StudyInstanceUID' };
+    checkUids(h);
     const dir = join(dataDir, 'instances', hash(h.studyInstanceUID, 16));
     mkdirSync(dir, { recursive: true });
     const path = join(dir, `${hash(h.sopInstanceUID, 24)}.dcm`);

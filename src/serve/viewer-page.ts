@@ -1,8 +1,11 @@
-// The web viewer `ich serve` serves at `/`: one self-contained page (no CDN, works offline) over
-// the service's own API; its script is in viewer-script.ts.
-import { VIEWER_SCRIPT } from './viewer-script.js';
+// The web viewer `ich serve` serves at `/`: one page (no CDN, works offline) over the service's own
+// API, its style at /viewer.css and its script (viewer-script.ts) at /viewer.js, under a
+// Content-Security-Policy that runs no script but those the service serves.
 
-const STYLE = `
+/** The page's policy: own scripts only (WebAssembly for onnxruntime-web), no inline script or style, no framing. */
+export const VIEWER_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
+
+export const VIEWER_CSS = `
 body { font: 14px system-ui, sans-serif; margin: 0; display: flex; height: 100vh; color: #1d2733; }
 #list { width: 430px; overflow: auto; border-right: 1px solid #ccd; }
 #list table { border-collapse: collapse; width: 100%; }
@@ -11,20 +14,20 @@ body { font: 14px system-ui, sans-serif; margin: 0; display: flex; height: 100vh
 #study { flex: 1; padding: 12px 16px; overflow: auto; }
 #image { image-rendering: pixelated; width: 512px; height: 512px; background: #000; display: block; }
 #plot { display: block; margin-top: 8px; border: 1px solid #ccd; }
-button.window, button.overlay { margin-right: 4px; } button.on { font-weight: bold; background: #cfe0ff; }
+button.window, button.overlay { margin-right: 4px; } .bar { margin: 6px 0; } button.on { font-weight: bold; background: #cfe0ff; }
 .muted { color: #667; }
 `;
 
 export const VIEWER_HTML = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>ichdetect worklist</title><style>${STYLE}</style></head>
+<html lang="en"><head><meta charset="utf-8"><title>ichdetect worklist</title><link rel="stylesheet" href="/viewer.css"></head>
 <body>
 <div id="list"><table><thead><tr><th>#</th><th>study</th><th>status</th><th>P(any)</th><th>top subtype</th></tr></thead><tbody id="rows"></tbody></table></div>
 <div id="study">
   <h3 id="title">pick a study from the worklist (most urgent first)</h3>
   <div id="view" hidden>
     <div><span id="position"></span> <button id="key" title="the slice with the highest P(any)">key slice</button> · <span class="muted">not for diagnostic use</span></div>
-    <div style="margin: 6px 0">window: ${['brain', 'subdural', 'soft', 'bone'].map((w) => `<button class="window" data-window="${w}">${w}</button>`).join('')}</div>
-    <div style="margin: 6px 0" id="overlays"></div>
+    <div class="bar">window: ${['brain', 'subdural', 'soft', 'bone'].map((w) => `<button class="window" data-window="${w}">${w}</button>`).join('')}</div>
+    <div class="bar" id="overlays"></div>
     <div class="muted"><span id="overlay-note"></span> <span id="overlay-status"></span></div>
     <img id="image" alt="slice">
     <div id="side" class="muted"></div>
@@ -34,6 +37,6 @@ export const VIEWER_HTML = `<!doctype html>
     <div id="legend"></div>
   </div>
 </div>
-<script type="module">${VIEWER_SCRIPT}</script>
+<script type="module" src="/viewer.js"></script>
 </body></html>
 `;

@@ -1,4 +1,4 @@
-// The viewer's script (an ES module in the page): the worklist, a study's slices in order along the
+// The viewer's script (an ES module the page loads from /viewer.js: the page's Content-Security-Policy allows no inline script): the worklist, a study's slices in order along the
 // normal (mouse wheel or ↑/↓), window presets, an attribution overlay per label, each label's
 // probability along the series (the server's) with the current slice marked, and — where the model
 // takes one slice at a time — the current slice's probabilities computed again in this browser by
@@ -11,23 +11,37 @@ const state = { study: null, slices: [], index: 0, window: 'brain', overlay: '',
 const $ = (id) => document.getElementById(id);
 const fmt = (p) => LABELS.map((l, j) => l + ' ' + p[j].toFixed(3)).join(' · ');
 
+// Every value from DICOM or the API goes into the page as a text node or a property, never as markup.
+function el(tag, props, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (k === 'dataset') Object.assign(node.dataset, v);
+    else if (k === 'style') Object.assign(node.style, v);
+    else node[k] = v;
+  }
+  node.append(...children.map((c) => (typeof c === 'string' ? document.createTextNode(c) : c)));
+  return node;
+}
+
 async function loadList() {
   const { studies } = await (await fetch('/api/studies')).json();
   const rows = studies.map((s, i) => {
     const p = s.perLabel;
     const top = p ? LABELS.slice(1).reduce((a, l) => (p[l] > p[a] ? l : a), LABELS[1]) : '';
-    return '<tr class="study' + (state.study === s.studyInstanceUID ? ' current' : '') + '" data-uid="' + s.studyInstanceUID + '">' +
-      '<td>' + (i + 1) + '</td><td title="' + s.studyInstanceUID + '">…' + s.studyInstanceUID.slice(-12) + '</td><td>' + s.status + '</td>' +
-      '<td class="p-any">' + (s.any === null ? '' : s.any.toFixed(3)) + '</td><td>' + top + '</td></tr>';
+    const uid = String(s.studyInstanceUID);
+    const tr = el('tr', { className: 'study' + (state.study === uid ? ' current' : '') },
+      el('td', {}, String(i + 1)), el('td', { title: uid }, '…' + uid.slice(-12)), el('td', {}, String(s.status)),
+      el('td', { className: 'p-any' }, s.any === null ? '' : Number(s.any).toFixed(3)), el('td', {}, top));
+    tr.onclick = () => openStudy(uid);
+    return tr;
   });
-  $('rows').innerHTML = rows.join('');
-  for (const tr of document.querySelectorAll('tr.study')) tr.onclick = () => openStudy(tr.dataset.uid);
+  $('rows').replaceChildren(...rows);
 }
 
 async function loadModel() {
   state.model = await (await fetch('/api/model')).json();
   const o = state.model.overlays;
-  $('overlays').innerHTML = 'overlay: ' + ['', ...LABELS].map((l) => '<button class="overlay" data-overlay="' + l + '"' + (o.available || !l ? '' : ' disabled') + '>' + (l || 'off') + '</button>').join('');
+  $('overlays').replaceChildren('overlay: ', ...['', ...LABELS].map((l) => el('button', { className: 'overlay', dataset: { overlay: l }, disabled: !(o.available || !l) }, l || 'off')));
   $('overlay-note').textContent = o.available ? 'SHAP (' + o.method + ', ' + o.samples + ' samples): red raises the label, blue lowers it' : 'no overlays: ' + o.reason;
   for (const b of document.querySelectorAll('button.overlay')) b.onclick = () => { state.overlay = b.dataset.overlay; show(); };
   const b = state.model.browser;
@@ -115,7 +129,7 @@ $('image').addEventListener('error', () => { $('overlay-status').textContent = '
 document.addEventListener('keydown', (e) => { if (e.key === 'ArrowDown') step(1); if (e.key === 'ArrowUp') step(-1); });
 $('key').onclick = () => { state.index = state.key; show(); };
 for (const b of document.querySelectorAll('button.window')) b.onclick = () => { state.window = b.dataset.window; show(); };
-$('legend').innerHTML = LABELS.map((l, j) => '<span style="color:' + COLORS[j] + '">■ ' + l + '</span>').join(' ');
+$('legend').replaceChildren(...LABELS.map((l, j) => el('span', { style: { color: COLORS[j], marginRight: '8px' } }, '■ ' + l)));
 loadList();
 loadModel();
 setInterval(loadList, 3000);

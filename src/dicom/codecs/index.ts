@@ -2,6 +2,7 @@ import dicomParser from 'dicom-parser';
 import { DicomError } from '../errors.js';
 import type { DicomFile } from '../read.js';
 import { BIG_ENDIAN_UID, transferSyntax } from '../syntax.js';
+import { CodecError, checkCodestreamSize } from './codestream-size.js';
 import { decodeJpegLosslessFrame } from './jpeg-lossless.js';
 import { decodeNativeFrame } from './native.js';
 import { decodeRleFrame } from './rle.js';
@@ -34,6 +35,7 @@ export async function decodeFrame(file: DicomFile, frameIndex = 0): Promise<Deco
   try {
     if (syntax.codec === 'native') return decodeNativeFrame(file.dataSet, info, frameIndex, h.transferSyntaxUID === BIG_ENDIAN_UID);
     const bytes = encapsulatedFrame(file, frameIndex);
+    checkCodestreamSize(syntax.codec, bytes, info);
     switch (syntax.codec) {
       case 'rle':
         return decodeRleFrame(bytes, info);
@@ -43,7 +45,9 @@ export async function decodeFrame(file: DicomFile, frameIndex = 0): Promise<Deco
         return await decodeWasmFrame(syntax.codec, bytes, info);
     }
   } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
-    throw new DicomError('decode-failed', `${syntax.name}: ${why.split('\n')[0]}`);
+    if (err instanceof DicomError) throw err;
+    // Decoders fail with internal messages or, in WebAssembly, bare pointers that change between runs: say what it means instead.
+    const why = err instanceof CodecError ? err.message : 'the decoder could not decode the frame (corrupt or not this syntax)';
+    throw new DicomError('decode-failed', `${syntax.name}: ${why}`);
   }
 }

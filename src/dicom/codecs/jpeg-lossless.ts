@@ -1,4 +1,5 @@
 import { Decoder } from 'jpeg-lossless-decoder-js';
+import { CodecError } from './codestream-size.js';
 import type { DecodedFrame, FrameInfo } from './types.js';
 
 /**
@@ -27,7 +28,9 @@ export function decodeJpegLosslessFrame(bytes: Uint8Array, info: FrameInfo): Dec
   const decoder = new Decoder();
   const copy = withSlackBeforeEoi(bytes);
   const out = decoder.decode(copy.buffer, 0, copy.byteLength, info.bitsAllocated > 8 ? 2 : 1);
-  if (!out) throw new Error('JPEG lossless decoder returned no pixels');
+  const pixels = info.rows * info.columns * info.samplesPerPixel;
+  if (!out) throw new CodecError('the JPEG lossless decoder returned no pixels');
+  if (out.length !== pixels) throw new CodecError(`the frame decodes to ${out.length} samples, the header's ${info.columns}×${info.rows} needs ${pixels}`);
   const data = info.bitsAllocated > 8 && info.pixelRepresentation === 1 ? new Int16Array(out.buffer, out.byteOffset, out.length) : out;
   return { data, codestreamBits: decoder.precision, codestreamSigned: false }; // JPEG samples are unsigned
 }

@@ -1,11 +1,15 @@
+import { CodecError } from './codestream-size.js';
 import { type DecodedFrame, type FrameInfo, storedArrayFor } from './types.js';
 
 function u32(b: Uint8Array, o: number): number {
   return (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16)) + b[o + 3]! * 0x1000000;
 }
 
-/** Unpacks one PackBits segment (DICOM PS3.5 G.3.1) into every `stride`-th byte of `out` from `start`. */
-function unpackSegment(src: Uint8Array, from: number, to: number, out: Uint8Array, start: number, stride: number): void {
+/**
+ * Unpacks one PackBits segment (DICOM PS3.5 G.3.1) into every `stride`-th byte of `out` from `start`;
+ * returns the bytes written, or Infinity when input is left once `out` is full (beyond 2 bytes of padding).
+ */
+function unpackSegment(src: Uint8Array, from: number, to: number, out: Uint8Array, start: number, stride: number): number {
   let o = start;
   const end = out.length;
   let i = from;
@@ -18,6 +22,7 @@ function unpackSegment(src: Uint8Array, from: number, to: number, out: Uint8Arra
       for (let k = 0; k < 257 - n && o < end; k++, o += stride) out[o] = value;
     }
   }
+  return to - i > 2 ? Infinity : (o - start) / stride;
 }
 
 /** Decodes a DICOM RLE Lossless frame: one segment per byte plane, most significant first. */
@@ -26,16 +31,21 @@ export function decodeRleFrame(bytes: Uint8Array, info: FrameInfo): DecodedFrame
   const pixels = info.rows * info.columns;
   const segments = u32(bytes, 0);
   const expected = bytesPerSample * info.samplesPerPixel;
-  if (segments !== expected) throw new Error(`RLE header lists ${segments} segments, ${expected} expected`);
+  if (segments !== expected) throw new CodecError(`the RLE header lists ${segments} segments, ${expected} expected`);
   const out = storedArrayFor(info, pixels * info.samplesPerPixel);
   const outBytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   for (let s = 0; s < segments; s++) {
     const from = u32(bytes, 4 + 4 * s);
     const to = s + 1 < segments ? u32(bytes, 8 + 4 * s) : bytes.length;
+    if (from < 64 || to < from || to > bytes.length) throw new CodecError(`RLE segment ${s + 1} lies at bytes ${from}…${to} of a ${bytes.length}-byte frame`);
     const sample = Math.floor(s / bytesPerSample);
     const byteInWord = bytesPerSample - 1 - (s % bytesPerSample);
     // Samples are planar in RLE; we interleave them (PlanarConfiguration 0) into little-endian words.
-    unpackSegment(bytes, from, to, outBytes, sample * bytesPerSample + byteInWord, bytesPerSample * info.samplesPerPixel);
+    const start = sample * bytesPerSample + byteInWord;
+    const held = unpackSegment(bytes, from, to, outBytes, start, bytesPerSample * info.samplesPerPixel);
+    if (held !== pixels) {
+      throw new CodecError(`RLE segment ${s + 1} holds ${held < pixels ? held : 'more than ' + pixels} bytes, the header's ${info.columns}×${info.rows} needs ${pixels}`);
+    }
   }
   return { data: out };
 }

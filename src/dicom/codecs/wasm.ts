@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { CodecError } from './codestream-size.js';
 import type { DecodedFrame, FrameInfo, StoredArray } from './types.js';
 
 const require = createRequire(import.meta.url);
@@ -64,7 +65,7 @@ export async function decodeWasmFrame(codec: WasmCodec, bytes: Uint8Array, info:
     decoder.decode();
     const fi = decoder.getFrameInfo();
     if (fi.width !== info.columns || fi.height !== info.rows) {
-      throw new Error(`codestream is ${fi.width}×${fi.height}, header says ${info.columns}×${info.rows}`);
+      throw new CodecError(`the codestream is ${fi.width}×${fi.height}, the header says ${info.columns}×${info.rows}`);
     }
     // JPEG-LS and JPEG samples are unsigned by definition (CharLS and libjpeg-turbo report no sign).
     const codestreamSigned = fi.isSigned ?? (codec === 'jpeg-2000' ? undefined : false);
