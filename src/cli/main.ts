@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { DEFAULT_LIMITS, setDicomLimits } from '../dicom/limits.js';
 import { registerCalibrate } from './commands/calibrate.js';
 import { registerEval } from './commands/eval.js';
 import { registerExplain } from './commands/explain.js';
@@ -20,7 +21,12 @@ import { registerPacs } from './commands/pacs.js';
 const program = new Command('ich')
   .description('ichdetect: intracranial hemorrhage detection on head CT')
   .version('0.1.0')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  .option('--dicom-limits <spec>', `largest image accepted, e.g. rows=8192,frames=4000 (defaults ${Object.entries(DEFAULT_LIMITS).map(([k, v]) => `${k === 'inflatedMb' ? 'inflated-mb' : k}=${v}`).join(',')})`)
+  .hook('preAction', (cmd) => {
+    const spec = cmd.opts<{ dicomLimits?: string }>().dicomLimits;
+    if (spec !== undefined) setDicomLimits(spec);
+  });
 
 registerSynth(program);
 registerInspect(program);

@@ -50,3 +50,50 @@ export function startWorker(o: WorkerOptions): Worker {
   });
   return worker;
 }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function within<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), ms)));
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Looks at the worker's Redis connection every second; calls `onLost` once when it has not been
+ * ready for `timeoutMs` (also when Redis is unreachable from the start). Returns a function that stops watching.
+ */
+export function watchRedis(worker: Worker, timeoutMs: number, onLost: () => void): () => void {
+  let watching = true;
+  void (async () => {
+    let lastAnswer = Date.now();
+    while (watching) {
+      const client = await within(worker.client, 1000).catch(() => undefined);
+      if (client?.status === 'ready') lastAnswer = Date.now();
+      else {
+        if (Date.now() - lastAnswer >= timeoutMs) {
+          watching = false;
+          onLost();
+          return;
+        }
+      }
+      await sleep(1000);
+    }
+  })();
+  return () => void (watching = false);
+}
+
+/**
+ * Stops the worker within `graceMs`: the jobs in hand finish if they can in that time; otherwise the
+ * worker closes without them and their locks lapse, so BullMQ's stalled-job check hands them to
+ * another worker. True when the jobs in hand finished.
+ */
+export async function stopWorker(worker: Worker, graceMs: number): Promise<boolean> {
+  try {
+    await within(worker.close(), graceMs);
+    return true;
+  } catch {
+    await within(worker.close(true), 1000).catch(() => undefined);
+    return false;
+  }
+}

@@ -4,17 +4,19 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import decodeForPrediction from '../data/workers/predict-worker.js';
 import { openExplainer } from '../explain/explain-files.js';
 import type { Explainer } from '../explain/types.js';
 import { absPercentile, SHAP_LIMIT_PERCENTILE } from '../figures/shap.js';
 import { readModelCard, type ModelCard } from '../models/folder.js';
+import { DecodePool } from './decode-pool.js';
 import { RequestError } from './multipart.js';
 import type { Overlay } from './render.js';
 
 export interface AttributionOptions {
   /** Expected-gradient samples per slice (default 100). */
   samples?: number;
+  /** Where slices are decoded (a pool of its own when not given). */
+  decoder?: DecodePool;
   /** ONNX Runtime intra-op threads. */
   threads?: number;
 }
@@ -32,9 +34,9 @@ export function notSliceWise(card: ModelCard): string | undefined {
  * The model input of the stored slice at `path` (C×N×N), read, checked and windowed as ich predict
  * does; a 422 saying it cannot be `what` (read, explained) when the file is not usable.
  */
-export async function sliceModelInput(path: string, card: ModelCard, what: string): Promise<Float32Array> {
+export async function sliceModelInput(pool: DecodePool, path: string, card: ModelCard, what: string): Promise<Float32Array> {
   const { size, windows } = card.input;
-  const decoded = await decodeForPrediction({ paths: [path], size, windows });
+  const decoded = await pool.modelInput({ paths: [path], size, windows });
   const r = decoded.records[0]!;
   if (!r.ok) throw new RequestError(422, `the slice cannot be ${what}: ${r.reason}`);
   return decoded.tensors;
@@ -56,9 +58,13 @@ export class SliceAttributions {
   private readonly dir: string;
   private readonly card: ModelCard;
   readonly samples: number;
+  private readonly decoder: DecodePool;
+  private readonly ownDecoder: boolean;
 
   constructor(private readonly model: string, dataDir: string, private readonly opts: AttributionOptions = {}) {
     this.card = readModelCard(model);
+    this.ownDecoder = !opts.decoder;
+    this.decoder = opts.decoder ?? new DecodePool(1);
     this.samples = opts.samples ?? DEFAULT_OVERLAY_SAMPLES;
     if (!(Number.isInteger(this.samples) && this.samples >= 1)) throw new Error(`overlay samples ${this.samples}: expected an integer ≥ 1`);
     // Keyed by the graph's bytes, so a retrained model in the same folder never shows old maps.
@@ -119,7 +125,7 @@ export class SliceAttributions {
   }
 
   private async explain(path: string, label: number): Promise<Float32Array> {
-    const x = await sliceModelInput(path, this.card, 'explained');
+    const x = await sliceModelInput(this.decoder, path, this.card, 'explained');
     this.explainer ??= openExplainer(this.model, 'gradient', { samples: this.samples, threads: this.opts.threads });
     const [e] = await (await this.explainer).explain(x, [label]);
     return e!.map;
@@ -128,5 +134,6 @@ export class SliceAttributions {
   async close(): Promise<void> {
     await this.queue;
     if (this.explainer) await (await this.explainer).release();
+    if (this.ownDecoder) await this.decoder.close();
   }
 }

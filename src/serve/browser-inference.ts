@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ModelCard } from '../models/folder.js';
 import { notSliceWise, sliceModelInput } from './attributions.js';
 import { RequestError } from './multipart.js';
+import type { DecodePool } from './decode-pool.js';
 import type { ServeStore } from './store.js';
 
 /** The onnxruntime-web files the viewer loads: the WebAssembly build's ES module, its loader and binary. */
@@ -26,7 +27,7 @@ function runtimeDir(): string {
 }
 
 /** Adds GET /vendor/onnxruntime-web/FILE, GET /api/model.onnx and GET /api/studies/UID/slices/SOP/input. */
-export function addBrowserRoutes(app: FastifyInstance, model: string, card: ModelCard, store: ServeStore): void {
+export function addBrowserRoutes(app: FastifyInstance, model: string, card: ModelCard, store: ServeStore, decoder: DecodePool): void {
   const dir = runtimeDir();
   const files = new Map<string, Buffer>();
   app.get<{ Params: { file: string } }>(`${RUNTIME_PATH}/:file`, async (req, reply) => {
@@ -48,7 +49,7 @@ export function addBrowserRoutes(app: FastifyInstance, model: string, card: Mode
     const path = store.instancePath(req.params.uid, req.params.sop);
     if (!path) return reply.code(404).send({ error: `no instance ${req.params.sop} in study ${req.params.uid}` });
     const { size, channels } = card.input;
-    const t = await sliceModelInput(path, card, 'read');
+    const t = await sliceModelInput(decoder, path, card, 'read');
     return reply.type('application/octet-stream').header('x-shape', `1,${channels},${size},${size}`).send(Buffer.from(t.buffer, t.byteOffset, t.byteLength));
   });
 }

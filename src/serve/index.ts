@@ -1,7 +1,8 @@
 // The HTTP service (`ich serve`) as a library.
 export { buildServer, worklist, type ServeOptions, type Serve } from './server.js';
-export { ServeStore, STUDY_STATUSES, type StudyStatus, type StudyRow } from './store.js';
-export { storeInstance, type StoredInstance, type RefusedInstance } from './uploads.js';
+export { ServeStore, STUDY_STATUSES, type StudyStatus, type StudyRow, type Recovery } from './store.js';
+export { checkParts, stageInstances, writeInstances, instanceFile, type StoredInstance, type RefusedInstance, type AcceptedInstance, type StagedUpload } from './uploads.js';
+export { DecodePool } from './decode-pool.js';
 export { splitMultipart, multipartBoundary, stowRequest, RequestError, type BodyPart } from './multipart.js';
 export { AnalysisQueue } from './analysis-queue.js';
 export { pacsPull, findStudies, existingReport, type PullOptions, type PulledStudy } from './pacs.js';
@@ -11,5 +12,5 @@ export { reportSr, reportedProbabilities, topSubtype, COMPREHENSIVE_SR_UID, type
 export { secondaryCapture, SECONDARY_CAPTURE_UID, type CaptureInput } from './secondary-capture.js';
 export { readDataset, readInstance, NOT_FOR_DIAGNOSTIC_USE } from './derived.js';
 export { SliceAttributions, notSliceWise, DEFAULT_OVERLAY_SAMPLES, type AttributionOptions } from './attributions.js';
-export { windowedSlice, renderSlicePng, blendOverlay, pngOf, type Overlay, type SliceImage } from './render.js';
+export { windowedSlice, blendOverlay, pngOf, type Overlay, type SliceImage } from './render.js';
 export { RemoteAnalysis, type RemoteAnalysisOptions } from './remote-analysis.js';

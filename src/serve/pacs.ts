@@ -11,7 +11,8 @@ import type { DicomJson } from 'dicomweb-client';
 import { DicomWeb, jsonValue } from './dicomweb.js';
 import { ALGORITHM_NAME, ALGORITHM_VERSION } from './report-sr.js';
 import { type PushedInstances, pushAnalysis } from './push.js';
-import { type RefusedInstance, storeParts, studyResult } from './uploads.js';
+import { DecodePool } from './decode-pool.js';
+import { checkParts, type RefusedInstance, studyResult, writeInstances } from './uploads.js';
 
 export interface PullOptions {
   /** DICOMweb root, e.g. http://pacs:8042/dicom-web */
@@ -87,12 +88,14 @@ export async function pacsPull(o: PullOptions): Promise<PulledStudy[]> {
   const uids = o.study ? [o.study] : await findStudies(o.url, o);
   const pacs = new DicomWeb(o.url, o.token);
   const predictor = await Predictor.open(o.model, { threads: o.threads });
-  const attributions = o.push ? new SliceAttributions(o.model, out, { samples: o.overlaySamples, threads: o.threads }) : undefined;
+  const decoder = new DecodePool();
+  const attributions = o.push ? new SliceAttributions(o.model, out, { samples: o.overlaySamples, threads: o.threads, decoder }) : undefined;
   const pulled: PulledStudy[] = [];
   try {
     for (const [k, uid] of uids.entries()) {
       const parts = (await retrieveCt(pacs, uid)).map((body) => ({ body }));
-      const { stored, refused } = storeParts(out, parts);
+      const { accepted, refused } = await checkParts(decoder, parts);
+      const stored = writeInstances(out, accepted);
       const prediction = await predictor.predict(stored.map((s) => s.path));
       const study = prediction.studies[0];
       const analysed = new Set(prediction.slices.map((x) => x.sop));
@@ -109,6 +112,7 @@ export async function pacsPull(o: PullOptions): Promise<PulledStudy[]> {
   } finally {
     await predictor.close();
     await attributions?.close();
+    await decoder.close();
   }
   const urgency = (s: PulledStudy) => (s.study ? triageAny(s.study) : -1);
   return pulled.sort((a, b) => urgency(b) - urgency(a));

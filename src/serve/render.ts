@@ -88,8 +88,3 @@ export function pngOf(img: SliceImage): Buffer {
   canvas.getContext('2d').putImageData(imageData(img.rgba, img.columns, img.rows), 0, 0);
   return canvas.toBuffer('image/png');
 }
-
-/** The slice at `path` as PNG bytes (see windowedSlice). */
-export async function renderSlicePng(path: string, window: string, overlay?: Overlay): Promise<Buffer> {
-  return pngOf(await windowedSlice(path, window, overlay));
-}

@@ -16,9 +16,10 @@ import { VIEWER_SCRIPT } from './viewer-script.js';
 import { LABELS, type Label } from '../data/labels.js';
 import { notSliceWise, SliceAttributions } from './attributions.js';
 import { addBrowserRoutes, RUNTIME_PATH } from './browser-inference.js';
-import { renderSlicePng, requestWindow } from './render.js';
+import { requestWindow } from './render.js';
+import { DecodePool } from './decode-pool.js';
 import { ServeStore, type StudyRow } from './store.js';
-import { storeParts, studyResult } from './uploads.js';
+import { checkParts, stageInstances, studyResult } from './uploads.js';
 
 export interface ServeOptions {
   /** Model folder (model.json, model.onnx). */
@@ -41,13 +42,16 @@ export interface ServeOptions {
   redis?: string;
   /** Studies analysed at once (default 1 in this process, 8 with workers). */
   concurrency?: number;
+  /** Threads that check uploads and decode slices to show (default 2). */
+  decodeThreads?: number;
 }
 
 export interface Serve {
   app: FastifyInstance;
   store: ServeStore;
   queue: AnalysisQueue;
-  close(): Promise<void>;
+  /** Stops listening, waits up to graceMs (default 8 s) for running analyses, and releases everything. */
+  close(graceMs?: number): Promise<void>;
 }
 
 function sameToken(given: string, expected: string): boolean {
@@ -83,7 +87,8 @@ export async function buildServer(o: ServeOptions): Promise<Serve> {
   const remote = o.redis ? new RemoteAnalysis({ redis: o.redis, model, card, data }) : undefined;
   const predictor = remote ? undefined : await Predictor.open(model, { threads: o.threads });
   const store = new ServeStore(data);
-  const attributions = new SliceAttributions(model, data, { samples: o.overlaySamples, threads: o.threads });
+  const decoder = new DecodePool(o.decodeThreads);
+  const attributions = new SliceAttributions(model, data, { samples: o.overlaySamples, threads: o.threads, decoder });
   const maxInstances = o.maxStudyInstances ?? 2000;
   const queue = new AnalysisQueue(async (uid) => {
     store.setStatus(uid, 'running');
@@ -123,11 +128,13 @@ export async function buildServer(o: ServeOptions): Promise<Serve> {
   app.post('/dicom-web/studies', async (req, reply) => {
     const parts = splitMultipart(req.body as Buffer, multipartBoundary(req.headers['content-type']));
     if (parts.length === 0) throw new RequestError(400, 'the body holds no parts');
-    const { stored, refused } = storeParts(data, parts);
-    for (const uid of new Set(stored.map((s) => s.study))) {
-      if (store.instancePaths(uid).length + stored.filter((s) => s.study === uid).length > maxInstances) throw new RequestError(413, `study ${uid} would hold more than ${maxInstances} instances`);
+    const { accepted, refused } = await checkParts(decoder, parts);
+    for (const uid of new Set(accepted.map((s) => s.study))) {
+      if (store.instancePaths(uid).length + accepted.filter((s) => s.study === uid).length > maxInstances) throw new RequestError(413, `study ${uid} would hold more than ${maxInstances} instances`);
     }
-    const studies = store.addInstances(stored);
+    const staged = await stageInstances(data, accepted);
+    const studies = store.commit(staged);
+    const stored = staged.moves.map((m) => m.instance);
     const full = studies.filter((uid) => !queue.add(uid));
     if (full.length) return reply.code(503).send({ error: `the analysis queue is full (${queue.capacity} studies); stored, analysed later`, stored: stored.length });
     // STOW-RS: 200 all stored, 202 some refused, 409 none stored.
@@ -148,7 +155,7 @@ export async function buildServer(o: ServeOptions): Promise<Serve> {
     overlays: attributions.unavailable ? { available: false, reason: attributions.unavailable } : { available: true, method: 'expected gradients', samples: attributions.samples },
     browser: notInBrowser ? { available: false, reason: notInBrowser } : { available: true, runtime: `${RUNTIME_PATH}/ort.wasm.min.mjs` },
   }));
-  addBrowserRoutes(app, model, card, store);
+  addBrowserRoutes(app, model, card, store, decoder);
 
   app.get<{ Params: { uid: string; sop: string }; Querystring: { window?: string; overlay?: string } }>('/api/studies/:uid/slices/:sop.png', async (req, reply) => {
     const { uid, sop } = req.params;
@@ -159,16 +166,20 @@ export async function buildServer(o: ServeOptions): Promise<Serve> {
     const label = req.query.overlay === undefined ? undefined : LABELS.indexOf(req.query.overlay as Label);
     if (label === -1) throw new RequestError(400, `overlay '${req.query.overlay}': expected one of ${LABELS.join(', ')}`);
     const overlay = label === undefined ? undefined : await attributions.overlay(path, sop, label, cancelled(reply.raw));
-    return reply.type('image/png').send(await renderSlicePng(path, window, overlay));
+    const png = await decoder.png(path, window, overlay);
+    if (!png.ok) throw new RequestError(422, `the slice cannot be shown: ${png.code}: ${png.reason}`);
+    return reply.type('image/png').send(Buffer.from(png.png.buffer, png.png.byteOffset, png.png.byteLength));
   });
 
   return {
     app, store, queue,
-    async close() {
+    async close(graceMs = 8000) {
       await app.close();
-      await queue.idle();
+      // A study still running after graceMs stays 'running' in serve.db, and the next start queues it again.
+      await Promise.race([queue.idle(), new Promise((r) => setTimeout(r, graceMs).unref())]);
       store.close();
       await attributions.close();
+      await decoder.close();
       await predictor?.close();
       await remote?.close();
     },

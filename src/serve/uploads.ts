@@ -1,14 +1,14 @@
-// Storing uploaded (or retrieved) DICOM instances, and what is kept of their analysis: each part is parsed and checked as `ich index` checks a file, then
-// written under DATA/instances/ by a name made from hashes of its UIDs — never from anything the
+// Storing uploaded (or retrieved) DICOM instances: each part is checked in a decoding thread as
+// `ich index` and `ich predict` check a file (pixels decoded), and only when every check has run is
+// anything written: first to DATA/staging/, then moved under DATA/instances/ with its database rows
+// in one step (ServeStore.commit). Names come from hashes of the UIDs — never from anything the
 // client named, so no upload can land outside the data folder.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { asDicomError } from '../dicom/errors.js';
-import { checkSliceHeader } from '../dicom/load.js';
-import { checkUids } from '../dicom/plausibility.js';
-import { parseDicomFile } from '../dicom/read.js';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { PredictResult } from '../models/predict.js';
+import type { DecodePool } from './decode-pool.js';
 
 export interface StoredInstance {
   sop: string;
@@ -25,37 +25,63 @@ export interface RefusedInstance {
   reason: string;
 }
 
-const hash = (s: string, n: number) => createHash('sha256').update(s).digest('hex').slice(0, n);
-
-/** Checks one uploaded part and writes it (atomically) to DATA/instances/<study hash>/<SOP hash>.dcm. */
-export function storeInstance(dataDir: string, bytes: Buffer, part: number): StoredInstance | RefusedInstance {
-  try {
-    const { header: h } = parseDicomFile(`part ${part}`, bytes);
-    checkSliceHeader(h, { requireCt: true });
-    checkUids(h);
-    const dir = join(dataDir, 'instances', hash(h.studyInstanceUID, 16));
-    mkdirSync(dir, { recursive: true });
-    const path = join(dir, `${hash(h.sopInstanceUID, 24)}.dcm`);
-    const tmp = `${path}.${process.pid}.tmp`;
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
-    return { sop: h.sopInstanceUID, sopClassUID: h.sopClassUID, study: h.studyInstanceUID, series: h.seriesInstanceUID ?? '', path };
-  } catch (err) {
-    const e = asDicomError(err);
-    return { part, code: e.code, reason: e.message };
-  }
+/** A part that passed every check, not yet written. */
+export interface AcceptedInstance extends Omit<StoredInstance, 'path'> {
+  part: number;
+  bytes: Uint8Array;
 }
 
-/** Stores every part of a request (or a WADO-RS response): those stored, and those refused with their reasons. */
-export function storeParts(dataDir: string, parts: readonly { body: Buffer }[]): { stored: StoredInstance[]; refused: RefusedInstance[] } {
-  const stored: StoredInstance[] = [];
+/** Instances written to a staging folder, each with the place it moves to. */
+export interface StagedUpload {
+  dir: string;
+  moves: { from: string; instance: StoredInstance }[];
+}
+
+const hash = (s: string, n: number) => createHash('sha256').update(s).digest('hex').slice(0, n);
+
+/** Where an instance lives in the data folder: DATA/instances/<study hash>/<SOP hash>.dcm. */
+export function instanceFile(dataDir: string, study: string, sop: string): string {
+  return join(dataDir, 'instances', hash(study, 16), `${hash(sop, 24)}.dcm`);
+}
+
+function storedAt(dataDir: string, a: AcceptedInstance): StoredInstance {
+  return { sop: a.sop, sopClassUID: a.sopClassUID, study: a.study, series: a.series, path: instanceFile(dataDir, a.study, a.sop) };
+}
+
+/** Checks every part (in the pool's threads); nothing is written. */
+export async function checkParts(pool: DecodePool, parts: readonly { body: Uint8Array }[]): Promise<{ accepted: AcceptedInstance[]; refused: RefusedInstance[] }> {
+  const checked = await Promise.all(parts.map((p) => pool.check(p.body)));
+  const accepted: AcceptedInstance[] = [];
   const refused: RefusedInstance[] = [];
-  parts.forEach((p, i) => {
-    const r = storeInstance(dataDir, p.body, i + 1);
-    if ('path' in r) stored.push(r);
-    else refused.push(r);
+  checked.forEach((c, i) => {
+    if (c.ok) accepted.push({ part: i + 1, bytes: parts[i]!.body, sop: c.sop, sopClassUID: c.sopClassUID, study: c.study, series: c.series });
+    else refused.push({ part: i + 1, code: c.code, reason: c.reason });
   });
-  return { stored, refused };
+  return { accepted, refused };
+}
+
+/** Writes accepted instances to a fresh folder under DATA/staging/ (ServeStore.commit moves them into place). */
+export async function stageInstances(dataDir: string, accepted: readonly AcceptedInstance[]): Promise<StagedUpload> {
+  const dir = join(dataDir, 'staging', randomUUID());
+  await mkdir(dir, { recursive: true });
+  const moves = await Promise.all(accepted.map(async (a, k) => {
+    const from = join(dir, `${k}.dcm`);
+    await writeFile(from, a.bytes);
+    return { from, instance: storedAt(dataDir, a) };
+  }));
+  return { dir, moves };
+}
+
+/** Writes accepted instances straight into place, each atomically (for `ich pacs pull`, which keeps no database). */
+export function writeInstances(dataDir: string, accepted: readonly AcceptedInstance[]): StoredInstance[] {
+  return accepted.map((a) => {
+    const stored = storedAt(dataDir, a);
+    mkdirSync(dirname(stored.path), { recursive: true });
+    const tmp = `${stored.path}.${process.pid}.tmp`;
+    writeFileSync(tmp, a.bytes);
+    renameSync(tmp, stored.path);
+    return stored;
+  });
 }
 
 /** What the service and `ich pacs pull` keep of a study's analysis: the model, the study-level and per-slice results, and the files it could not use (reasons only). */

@@ -29,7 +29,7 @@ async function loadList() {
     const p = s.perLabel;
     const top = p ? LABELS.slice(1).reduce((a, l) => (p[l] > p[a] ? l : a), LABELS[1]) : '';
     const uid = String(s.studyInstanceUID);
-    const tr = el('tr', { className: 'study' + (state.study === uid ? ' current' : '') },
+    const tr = el('tr', { className: 'study' + (state.study === uid ? ' current' : ''), dataset: { uid } },
       el('td', {}, String(i + 1)), el('td', { title: uid }, '…' + uid.slice(-12)), el('td', {}, String(s.status)),
       el('td', { className: 'p-any' }, s.any === null ? '' : Number(s.any).toFixed(3)), el('td', {}, top));
     tr.onclick = () => openStudy(uid);

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { LABELS } from '../../data/labels.js';
 import { type RejectedFile, formatSubmission } from '../../models/predict.js';
-import { DEFAULT_SHARD, type RunManifest, collectPredictions, collectTensors, enqueuePredict, enqueuePreprocess, jobCounts, readManifest, startWorker } from '../../queue/index.js';
+import { DEFAULT_SHARD, type RunManifest, collectPredictions, collectTensors, enqueuePredict, enqueuePreprocess, jobCounts, readManifest, startWorker, stopWorker, watchRedis } from '../../queue/index.js';
 import { intOption, tensorOptions } from '../options.js';
 import { progressBar } from '../progress.js';
 
@@ -11,6 +11,9 @@ const REDIS_HELP = 'Redis URL, e.g. redis://127.0.0.1:6379';
 function enqueuedLine(m: RunManifest, out: string): string {
   return `enqueued ${m.shards.length} ${m.kind} job${m.shards.length === 1 ? '' : 's'} for ${m.files.length} files (${m.rejected.length} inputs rejected) → ${out}\n`;
 }
+
+/** Seconds the jobs in hand get to finish after SIGINT / SIGTERM (the process is gone within 10 s). */
+const SHUTDOWN_GRACE_S = 8;
 
 /** `ich worker`, `ich enqueue predict`, `ich jobs`, `ich collect`: prediction spread over BullMQ workers. */
 export function registerQueue(program: Command): void {
@@ -21,19 +24,36 @@ export function registerQueue(program: Command): void {
     .option('--concurrency <n>', 'jobs at once in this process', intOption('--concurrency'), 1)
     .option('--threads <n>', 'decoding threads per job (0: main thread)', intOption('--threads', 0), 0)
     .option('--lock-ms <ms>', 'job lock duration: a dead worker\'s job is retried this long after it stopped renewing (default 30000)', intOption('--lock-ms', 200))
-    .action(async (f: { redis: string; concurrency: number; threads: number; lockMs?: number }) => {
+    .option('--redis-timeout <s>', 'exit (status 3) when Redis has not answered for this long', intOption('--redis-timeout'), 30)
+    .action(async (f: { redis: string; concurrency: number; threads: number; lockMs?: number; redisTimeout: number }) => {
       const worker = startWorker({
         redis: f.redis, concurrency: f.concurrency, threads: f.threads, lockMs: f.lockMs,
         onJob: (job, outcome, detail) => process.stderr.write(`${outcome} ${job.id} ${detail}\n`),
         onStalled: (id) => process.stderr.write(`stalled ${id}: its worker stopped renewing the lock; back in the queue\n`),
       });
-      await worker.waitUntilReady();
-      process.stderr.write(`worker ${process.pid} ready (concurrency ${f.concurrency})\n`);
-      await new Promise<void>((done) => {
-        const stop = () => void worker.close().then(done);
+      let reported = false;
+      worker.on('error', (err) => {
+        if (!reported) process.stderr.write(`worker ${process.pid}: Redis ${f.redis}: ${err.message}\n`);
+        reported = true;
+      });
+      const code = await new Promise<number>((done) => {
+        const unwatch = watchRedis(worker, f.redisTimeout * 1000, () => {
+          process.stderr.write(`worker ${process.pid}: Redis ${f.redis} has not answered for ${f.redisTimeout} s; exiting\n`);
+          void stopWorker(worker, 1000).then(() => done(3));
+        });
+        const stop = (signal: string) => {
+          unwatch();
+          process.stderr.write(`worker ${process.pid}: ${signal}, stopping (jobs in hand get ${SHUTDOWN_GRACE_S} s)\n`);
+          void stopWorker(worker, SHUTDOWN_GRACE_S * 1000).then((finished) => {
+            if (!finished) process.stderr.write(`worker ${process.pid}: jobs in hand handed back to the queue (their locks lapse)\n`);
+            done(0);
+          });
+        };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
+        void worker.waitUntilReady().then(() => process.stderr.write(`worker ${process.pid} ready (concurrency ${f.concurrency})\n`), () => undefined);
       });
+      process.exit(code);
     });
 
   const enqueue = program.command('enqueue').description('split work into queue jobs');

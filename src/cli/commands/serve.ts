@@ -41,9 +41,18 @@ export function registerServe(program: Command): void {
     .action(async (f: ServeFlags) => {
       if (!isLoopback(f.host) && !f.token) throw new Error(`--host ${f.host} is not loopback: give --token T, which every request must then carry`);
       const serve = await buildServer({ model: f.model, data: f.data, token: f.token, maxUploadBytes: f.maxUploadMb * 2 ** 20, maxStudyInstances: f.maxStudyInstances, threads: f.threads, overlaySamples: f.overlaySamples, redis: f.redis, concurrency: f.concurrency });
+      const r = serve.store.recovery;
+      if (r.finished || r.removedStaged || r.removedOrphans) {
+        process.stderr.write(`ich serve: an earlier process ended mid-upload: ${r.finished} committed upload(s) moved into place, ${r.removedStaged} staged file(s) of uncommitted uploads and ${r.removedOrphans} file(s) without a database row removed\n`);
+      }
       const address = await serve.app.listen({ host: f.host, port: f.port });
       process.stdout.write(`ich serve: ${address} (model ${f.model}, data ${f.data}${f.redis ? ', analysed by ich worker processes' : ''}${f.token ? ', token required' : ''})\n`);
-      const stop = () => void serve.close().then(() => process.exit(0));
+      const stop = (signal: string) => {
+        process.stderr.write(`ich serve: ${signal}, stopping\n`);
+        // Whatever still holds on after 9.5 s (a stuck connection, a Redis that does not answer) does not keep the process.
+        setTimeout(() => process.exit(0), 9500).unref();
+        void serve.close().then(() => process.exit(0), () => process.exit(1));
+      };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });

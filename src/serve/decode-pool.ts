@@ -1,0 +1,54 @@
+// The service's pool of decoding threads (see workers/decode-worker.ts): a task that outgrows the
+// thread's heap, or runs past the time limit, ends its thread and comes back as a refusal.
+import type { Piscina } from 'piscina';
+import { DECODE_RESOURCE_LIMITS, workerPool } from '../data/pool.js';
+import type { PredictTask, PredictTaskResult } from '../data/workers/predict-worker.js';
+import type { CheckedInstance, DecodeTask, PngResult } from './workers/decode-worker.js';
+import type { Overlay } from './render.js';
+
+/** Longest a file may take to decode in the service. */
+export const DECODE_TIMEOUT_MS = 30_000;
+
+type Refusal = { ok: false; code: string; reason: string };
+
+function refusal(err: unknown): Refusal {
+  const e = err as Error & { code?: string };
+  if (e.name === 'AbortError') return { ok: false, code: 'decode-failed', reason: `decoding took longer than ${DECODE_TIMEOUT_MS / 1000} s` };
+  if (e.code === 'ERR_WORKER_OUT_OF_MEMORY') return { ok: false, code: 'too-large', reason: `decoding needed more than the ${DECODE_RESOURCE_LIMITS.maxOldGenerationSizeMb} MiB a decoding thread may use` };
+  throw err;
+}
+
+export class DecodePool {
+  private readonly pool: Piscina;
+
+  constructor(threads = 2) {
+    this.pool = workerPool(new URL('./workers/decode-worker.js', import.meta.url), threads, DECODE_RESOURCE_LIMITS);
+  }
+
+  private async run<R>(task: DecodeTask, fail: (r: Refusal) => R): Promise<R> {
+    try {
+      return (await this.pool.run(task, { signal: AbortSignal.timeout(DECODE_TIMEOUT_MS) })) as R;
+    } catch (err) {
+      return fail(refusal(err));
+    }
+  }
+
+  /** Checks one uploaded instance as ich index and ich predict would (pixels decoded). */
+  check(bytes: Uint8Array): Promise<CheckedInstance> {
+    return this.run<CheckedInstance>({ kind: 'check', bytes }, (r) => r);
+  }
+
+  /** The stored slice at `path` as a PNG in `window`, with `overlay` when given. */
+  png(path: string, window: string, overlay?: Overlay): Promise<PngResult> {
+    return this.run<PngResult>({ kind: 'png', path, window, overlay }, (r) => r);
+  }
+
+  /** Model inputs as ich predict makes them (see decodeForPrediction). */
+  modelInput(task: PredictTask): Promise<PredictTaskResult> {
+    return this.run<PredictTaskResult>({ kind: 'input', ...task }, (r) => ({ records: task.paths.map((path) => ({ path, ...r })), tensors: new Float32Array(0) }));
+  }
+
+  close(): Promise<void> {
+    return this.pool.destroy();
+  }
+}

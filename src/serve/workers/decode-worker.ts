@@ -1,0 +1,56 @@
+// The service's decoding thread: every file the service did not make (an upload, a stored slice to
+// show or to feed a model) is parsed, checked and decoded here, under the pool's memory limit, so no
+// file can stall the event loop or take the process's memory with it.
+import decodeForPrediction, { type PredictTask, type PredictTaskResult } from '../../data/workers/predict-worker.js';
+import { decodeFrame } from '../../dicom/codecs/index.js';
+import { asDicomError } from '../../dicom/errors.js';
+import { huFromStored } from '../../dicom/hu.js';
+import { checkSliceHeader } from '../../dicom/load.js';
+import { checkUids } from '../../dicom/plausibility.js';
+import { parseDicomFile } from '../../dicom/read.js';
+import { type Overlay, pngOf, windowedSlice } from '../render.js';
+
+export type DecodeTask =
+  | { kind: 'check'; bytes: Uint8Array }
+  | { kind: 'png'; path: string; window: string; overlay?: Overlay }
+  | ({ kind: 'input' } & PredictTask);
+
+/** What an upload's check found: its identifiers, or why it is refused. */
+export type CheckedInstance = { ok: true; sop: string; sopClassUID: string; study: string; series: string } | { ok: false; code: string; reason: string };
+
+export type PngResult = { ok: true; png: Uint8Array } | { ok: false; code: string; reason: string };
+
+/** Every check `ich index` and `ich predict` make of a file, pixels included: the header, the UIDs, the decoded frame and its HU. */
+async function checkInstance(bytes: Uint8Array): Promise<CheckedInstance> {
+  try {
+    const file = parseDicomFile('upload', Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    const h = file.header;
+    checkSliceHeader(h, { requireCt: true });
+    checkUids(h);
+    huFromStored(await decodeFrame(file, 0), h);
+    return { ok: true, sop: h.sopInstanceUID, sopClassUID: h.sopClassUID, study: h.studyInstanceUID, series: h.seriesInstanceUID };
+  } catch (err) {
+    const e = asDicomError(err, 'decode-failed');
+    return { ok: false, code: e.code, reason: e.message };
+  }
+}
+
+async function renderPng(task: Extract<DecodeTask, { kind: 'png' }>): Promise<PngResult> {
+  try {
+    return { ok: true, png: pngOf(await windowedSlice(task.path, task.window, task.overlay)) };
+  } catch (err) {
+    const e = asDicomError(err, 'decode-failed');
+    return { ok: false, code: e.code, reason: e.message };
+  }
+}
+
+export default function decode(task: DecodeTask): Promise<CheckedInstance | PngResult | PredictTaskResult> {
+  switch (task.kind) {
+    case 'check':
+      return checkInstance(task.bytes);
+    case 'png':
+      return renderPng(task);
+    case 'input':
+      return decodeForPrediction(task);
+  }
+}
