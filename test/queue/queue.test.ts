@@ -270,3 +270,30 @@ describe('queue: ich enqueue predict / worker / jobs / collect', () => {
     assert.match(none.stderr, /no manifest\.json/);
   });
 });
+
+describe('ich worker when its Redis goes away', () => {
+  /** Starts a worker and resolves once it says it is ready, with its stderr so far and its exit. */
+  async function readyWorker(redisUrl: string, ...flags: string[]) {
+    const w = startWorker(redisUrl, ...flags);
+    let log = '';
+    w.stderr!.on('data', (c: Buffer) => (log += c.toString()));
+    const exited = new Promise<number | null>((r) => w.on('exit', (code) => r(code)));
+    while (!/ready/.test(log)) await new Promise((r) => setTimeout(r, 50));
+    return { w, exited, log: () => log };
+  }
+
+  it('two workers whose Redis stopped end on SIGTERM within 10 s; one with --redis-timeout exits 3 by itself, saying why', async () => {
+    const own = await startLocalRedis(tmp.file('.'));
+    const workers = [await readyWorker(own.url), await readyWorker(own.url), await readyWorker(own.url, '--redis-timeout', '2')];
+    own.stop();
+    await new Promise((r) => setTimeout(r, 1000));
+    const t0 = Date.now();
+    workers[0]!.w.kill('SIGTERM');
+    workers[1]!.w.kill('SIGTERM');
+    assert.deepEqual(await Promise.all([workers[0]!.exited, workers[1]!.exited]), [0, 0]);
+    assert.ok(Date.now() - t0 < 10_000, `SIGTERM took ${Date.now() - t0} ms`);
+    assert.equal(await workers[2]!.exited, 3);
+    assert.ok(Date.now() - t0 < 10_000);
+    assert.match(workers[2]!.log(), /has not answered for 2 s; exiting/);
+  });
+});
