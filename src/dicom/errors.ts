@@ -13,7 +13,8 @@ export type RejectCode =
   | 'too-large'
   | 'implausible-rescale'
   | 'implausible-hu'
-  | 'invalid-uid';
+  | 'invalid-uid'
+  | 'duplicate';
 
 /** What each code means and what a user can do about it (README "DICOM support" lists these). */
 export const REJECT_CODES: Record<RejectCode, string> = {
@@ -30,6 +31,7 @@ export const REJECT_CODES: Record<RejectCode, string> = {
   'too-large': 'the image exceeds a configured limit (rows, columns, frames, inflated size); raise it with --dicom-limits if the file is genuine',
   'implausible-rescale': 'RescaleSlope or RescaleIntercept outside the range any CT scanner writes; the file would give meaningless HU',
   'implausible-hu': 'too many pixels, padding aside, lie outside −1100…+4000 HU; the header does not describe these pixels',
+  duplicate: 'another file has the same SOPInstanceUID (index, predict); the first one is used',
   'invalid-uid': 'a UID attribute is not a valid UID (digits and dots, ≤ 64 characters) nor the RSNA ID_<hex> form',
 };
 

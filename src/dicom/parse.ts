@@ -80,7 +80,9 @@ function cappedInflater(bytes: Uint8Array, position: number): Uint8Array {
     if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
       throw new DicomError('too-large', `the Deflated data set inflates to more than ${limitMb} MiB (raise it with --dicom-limits inflated-mb=N)`);
     }
-    throw err;
+    const message = (err as Error).message;
+    if (PAST_END.test(message)) throw err; // cut short: reported as truncated
+    throw new DicomError('invalid-header', `the Deflated data set is corrupt (zlib: ${message})`);
   }
   const whole = Buffer.allocUnsafe(position + inflated.length);
   whole.set(bytes.subarray(0, position), 0);

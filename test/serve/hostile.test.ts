@@ -10,6 +10,8 @@ import { readDicomHeader } from '../../src/dicom/read.js';
 import { encodeCtSlice } from '../../src/dicom/write.js';
 import { predictFiles } from '../../src/models/predict.js';
 import { buildServer } from '../../src/serve/server.js';
+import { REJECT_CODES } from '../../src/dicom/errors.js';
+import { fuzzBases, mutate } from '../helpers/fuzz.js';
 import { headSlice, hostileFiles, withUs } from '../helpers/hostile.js';
 import { runCli } from '../helpers/hu.js';
 import { TempDir } from '../helpers/paths.js';
@@ -226,4 +228,36 @@ test('a study over --max-study-instances is refused with 413 before anything is 
   }
   const written = ['instances', 'staging'].flatMap((d) => (existsSync(join(data, d)) ? (readdirSync(join(data, d), { recursive: true }) as string[]) : []));
   assert.deepEqual(written.filter((f) => f.endsWith('.dcm')), []);
+});
+
+test('the fuzz files through the service: every part stored or refused with a known code, /health up, every stored study analysed', async () => {
+  const bases = await fuzzBases(tmp);
+  const files = [...bases, ...mutate(bases, 40, 7)];
+  assert.ok(files.length >= 300);
+  const serve = await buildServer({ model, data: tmp.file('serve-fuzz'), threads: 1 });
+  try {
+    const address = await serve.app.listen({ host: '127.0.0.1', port: 0 });
+    let stored = 0;
+    const codes = new Map<string, number>();
+    for (let k = 0; k < files.length; k += 60) {
+      const batch = files.slice(k, k + 60);
+      const r = await post(address, batch.map((f) => f.bytes));
+      assert.ok([200, 202, 409].includes(r.status), `${r.status} ${JSON.stringify(r.body)}`);
+      const refused = r.body.refused ?? [];
+      for (const x of refused) {
+        assert.ok(x.code in REJECT_CODES, `${batch[x.part - 1]!.name}: ${x.code}: ${x.reason}`);
+        codes.set(x.code, (codes.get(x.code) ?? 0) + 1);
+      }
+      assert.equal((r.body.stored?.length ?? 0) + refused.length, batch.length, 'every part accounted for');
+      stored += r.body.stored?.length ?? 0;
+      assert.equal((await fetch(`${address}/health`)).status, 200);
+    }
+    await serve.queue.idle();
+    const list = ((await (await fetch(`${address}/api/studies`)).json()) as { studies: { status: string; instances: number }[] }).studies;
+    assert.equal(list.reduce((n, s) => n + s.instances, 0), stored);
+    assert.ok(list.every((s) => s.status === 'done'), JSON.stringify(list.map((s) => s.status)));
+    assert.ok(stored >= bases.length, `${stored} stored`);
+  } finally {
+    await serve.close();
+  }
 });
