@@ -1,6 +1,6 @@
 export { readDicomHeader, readDicomFile, parseDicomFile, type DicomFile } from './read.js';
 export { type DicomHeader, positionAlongNormal, orientationKey, sliceNormal } from './header.js';
-export { DicomError, type RejectCode } from './errors.js';
+export { DicomError, REJECT_CODES, type RejectCode } from './errors.js';
 export { decodeFrame, type DecodedFrame, type StoredArray } from './codecs/index.js';
 export { encodeFrame, ENCODE_TRANSFER_SYNTAX, type EncodeCodec, type EncodeFrameInfo } from './codecs/encode.js';
 export { huFromStored, headerQuirks, hasRsnaWrap, type HuImage } from './hu.js';
@@ -10,3 +10,5 @@ export { summarizeSlice, formatSummary, huStats, type SliceSummary } from './sum
 export { transferSyntax, supportedTransferSyntaxes, type TransferSyntax } from './syntax.js';
 export { encodeCtSlice, encodeDataset, writeCtSlice, type CtSliceToWrite, type EncapsulatedFrame } from './write.js';
 export { newUid, uidFromName } from './write-uids.js';
+export { DEFAULT_LIMITS, dicomLimits, setDicomLimits, parseDicomLimits, checkLimits, type DicomLimits } from './limits.js';
+export { checkPlausibleHeader, checkPlausibleHu, checkUids, isValidUid, PLAUSIBLE_HU, MAX_RESCALE_SLOPE, MAX_RESCALE_INTERCEPT, MAX_IMPLAUSIBLE_SHARE, MAX_PADDING_SHARE } from './plausibility.js';

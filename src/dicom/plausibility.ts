@@ -2,6 +2,7 @@
 // attribute of the standard it reads, and each refusal says which value broke it.
 import { DicomError } from './errors.js';
 import type { DicomHeader } from './header.js';
+import { minMax } from './min-max.js';
 
 /** RescaleSlope a CT writes: positive, at most this. */
 export const MAX_RESCALE_SLOPE = 100;
@@ -39,13 +40,7 @@ export interface HuCounts {
 
 /** The lowest and highest of `n` values, as HU through `toHu` (for a refusal's message). */
 export function huExtremes(values: ArrayLike<number>, n: number, toHu: (v: number) => number = (v) => v): [number, number] {
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < n; i++) {
-    const v = values[i]!;
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
+  const { min, max } = minMax(values, n);
   const [a, b] = [toHu(min), toHu(max)];
   return a <= b ? [a, b] : [b, a];
 }

@@ -46,14 +46,4 @@ export function normalizeLinear(values: ArrayLike<number>, n: number, lo: number
   return out;
 }
 
-/** Minimum and maximum of the first n values. */
-export function minMax(values: ArrayLike<number>, n: number): { min: number; max: number } {
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < n; i++) {
-    const v = values[i]!;
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  return { min, max };
-}
+export { minMax } from '../dicom/min-max.js';

@@ -1,7 +1,8 @@
 // Hostile and broken files (issue 17's reproductions): each refused with its stable code by every
 // reader — the header-only index read, the full read and decode, and the HU conversion.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { headerRecord } from '../../src/data/header-record.js';
 import { REJECT_CODES } from '../../src/dicom/errors.js';
@@ -10,7 +11,7 @@ import { fileTensor } from '../../src/preprocess/file-tensor.js';
 import { tensorSpec } from '../../src/preprocess/tensor.js';
 import { headSlice, hostileFiles } from '../helpers/hostile.js';
 import { encodeCtSlice } from '../../src/dicom/write.js';
-import { TempDir } from '../helpers/paths.js';
+import { REPO_ROOT, TempDir } from '../helpers/paths.js';
 
 let tmp: TempDir;
 before(() => (tmp = new TempDir('ichdetect-hostile-')));
@@ -47,4 +48,10 @@ test('the plausible slice the hostile files are made from is accepted everywhere
   assert.ok(slice.hu.some((v) => v > 1000) && slice.hu.some((v) => v < -900));
   assert.equal(headerRecord({ path, size: 0, mtimeMs: 0 }).status, 'ok');
   await fileTensor(path, tensorSpec(32));
+});
+
+test('README "DICOM support" lists every rejection code with its meaning', () => {
+  const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## DICOM support'), readme.indexOf('## Library API'));
+  for (const [code, meaning] of Object.entries(REJECT_CODES)) assert.ok(section.includes(`| \`${code}\` | ${meaning} |`), code);
 });
