@@ -43,8 +43,8 @@ function writeDataSet(dir: string): string[] {
     const path = join(dir, `${id}.dcm`);
     writeCtSlice(path, {
       sopInstanceUID: id,
-      studyInstanceUID: `ID_s${Math.floor(i / 32)}`,
-      seriesInstanceUID: `ID_r${Math.floor(i / 32)}`,
+      studyInstanceUID: `ID_a${Math.floor(i / 32).toString(16)}`, // RSNA identifiers are hex
+      seriesInstanceUID: `ID_b${Math.floor(i / 32).toString(16)}`,
       patientID: `ID_p${Math.floor(i / 32)}`,
       rows: SIZE,
       columns: SIZE,

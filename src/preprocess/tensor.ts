@@ -1,6 +1,7 @@
 import type { DecodedFrame } from '../dicom/codecs/index.js';
 import type { DicomHeader } from '../dicom/header.js';
-import { AIR_HU, checkDirectPlausible, type HuImage, type RescaleParams, directRescale } from '../dicom/hu.js';
+import { AIR_HU, checkDirectPlausible, type HuImage, OUTSIDE_CIRCLE_HU, type RescaleParams, directRescale } from '../dicom/hu.js';
+import { checkPlausibleHu, type HuCounts, huExtremes, PLAUSIBLE_HU } from '../dicom/plausibility.js';
 import { resampleArea } from './resample.js';
 import { type HuWindow, parseWindows, DEFAULT_WINDOWS, windowImage } from './window.js';
 
@@ -38,8 +39,30 @@ export function storedSliceTensor(frame: DecodedFrame, h: DicomHeader, spec: Ten
   const side = Math.max(h.rows, h.columns);
   if (!rescale || !(rescale.slope > 0) || side % spec.size !== 0 || frame.data.length < h.rows * h.columns) return undefined;
   if (rescale.padding * rescale.slope + rescale.intercept > AIR_HU) return undefined;
-  checkDirectPlausible(frame.data, h.rows * h.columns, rescale);
-  return windowAndBin({ rows: h.rows, columns: h.columns, values: frame.data, rescale }, spec, side / spec.size, out);
+  const image = { rows: h.rows, columns: h.columns, values: frame.data, rescale };
+  const n = h.rows * h.columns;
+  // The plausibility counts come out of the binning pass when every pixel it does not test lies in PLAUSIBLE_HU.
+  const counts = countsWhileBinning(image, spec) ? { padded: 0, outside: 0, implausible: 0 } : undefined;
+  if (!counts) checkDirectPlausible(frame.data, n, rescale);
+  windowAndBin(image, spec, side / spec.size, out, counts);
+  if (counts) checkPlausibleHu(counts, n, () => huExtremes(frame.data, n, (v) => v * rescale.slope + rescale.intercept));
+  return out;
+}
+
+/** The stored values below and above every window, as binThreeWindows tests them. */
+function windowBounds(slope: number, intercept: number, windows: readonly HuWindow[]): { belowAll: number; aboveAll: number } {
+  const lows = windows.map((w) => (w.center - w.width / 2 - intercept) / slope);
+  const highs = windows.map((w) => (w.center + w.width / 2 - intercept) / slope);
+  return { belowAll: Math.min(...lows), aboveAll: Math.max(...highs) };
+}
+
+/** True when the values between belowAll and aboveAll are all plausible HU, and padding is below every window. */
+function countsWhileBinning(image: RescaledImage, spec: TensorSpec): boolean {
+  const { slope, intercept, padding } = image.rescale;
+  const first = spec.windows.slice(0, 3);
+  const { belowAll, aboveAll } = windowBounds(slope, intercept, first);
+  const [low, high] = PLAUSIBLE_HU.map((v) => (v - intercept) / slope) as [number, number];
+  return belowAll >= low && aboveAll <= high && !(padding > belowAll);
 }
 
 /** Pixel values and the rescale that turns them into HU (identity for an HU image). */
@@ -73,12 +96,12 @@ function windowAndResample(image: HuImage, spec: TensorSpec, out: Float32Array):
  * it into its k×k bin. Padding is 0 in every window, so it adds nothing. Equal to
  * windowAndResample up to float rounding (a test checks it).
  */
-function windowAndBin(image: RescaledImage, spec: TensorSpec, k: number, out: Float32Array): Float32Array {
+function windowAndBin(image: RescaledImage, spec: TensorSpec, k: number, out: Float32Array, counts?: HuCounts): Float32Array {
   const plane = spec.size * spec.size;
   const length = spec.windows.length * plane;
   out.fill(0, 0, length);
   for (let first = 0; first < spec.windows.length; first += 3) {
-    binThreeWindows(image, spec.size, k, spec.windows.slice(first, first + 3), out, first * plane);
+    binThreeWindows(image, spec.size, k, spec.windows.slice(first, first + 3), out, first * plane, first === 0 ? counts : undefined);
   }
   const norm = 1 / (k * k);
   for (let i = 0; i < length; i++) out[i]! *= norm;
@@ -90,7 +113,7 @@ function windowAndBin(image: RescaledImage, spec: TensorSpec, k: number, out: Fl
  * Each window is folded into the rescale (v = value × m + c, clamped to [0, 1]), so one multiply-add
  * per window and pixel turns a stored value into its windowed value.
  */
-function binThreeWindows(image: RescaledImage, size: number, k: number, windows: HuWindow[], out: Float32Array, offset: number): void {
+function binThreeWindows(image: RescaledImage, size: number, k: number, windows: HuWindow[], out: Float32Array, offset: number, counts?: HuCounts): void {
   const { rows, columns, values } = image;
   const { slope, intercept } = image.rescale;
   const plane = size * size;
@@ -106,6 +129,11 @@ function binThreeWindows(image: RescaledImage, size: number, k: number, windows:
   // Values below every window (air, padding) add 0; values above every window (bone) add 1 to each.
   const belowAll = Math.min(...m.map((mi, i) => -c[i]! / mi));
   const aboveAll = Math.max(...m.map((mi, i) => (1 - c[i]!) / mi));
+  // With `counts`: the plausibility counts of the values tested below and above every window (see countsWhileBinning).
+  const counting = counts !== undefined;
+  const { padding } = image.rescale;
+  const [outside, low, high] = [OUTSIDE_CIRCLE_HU, ...PLAUSIBLE_HU].map((v) => (v - intercept) / slope) as [number, number, number];
+  let padded = 0, below = 0, implausible = 0;
   // Columns [binStart[b], binEnd[b]) of every row fall into output column b.
   const binStart = new Int32Array(size);
   const binEnd = new Int32Array(size);
@@ -121,8 +149,16 @@ function binThreeWindows(image: RescaledImage, size: number, k: number, windows:
       let a0 = 0, a1 = 0, a2 = 0;
       for (let i = src + binStart[b]!; i < end; i++) {
         const x = values[i]!;
-        if (x <= belowAll) continue;
+        if (x <= belowAll) {
+          if (counting) {
+            if (x === padding) padded++;
+            else if (x <= outside) below++;
+            else if (x < low) implausible++;
+          }
+          continue;
+        }
         if (x >= aboveAll) {
+          if (counting && x > high) implausible++;
           a0 += 1;
           a1 += 1;
           a2 += 1;
@@ -139,5 +175,10 @@ function binThreeWindows(image: RescaledImage, size: number, k: number, windows:
       if (o1) out[outRow + o1 + b]! += a1;
       if (o2) out[outRow + o2 + b]! += a2;
     }
+  }
+  if (counts) {
+    counts.padded += padded;
+    counts.outside += below;
+    counts.implausible += implausible;
   }
 }

@@ -77,3 +77,23 @@ test('the stored-value fast path equals HU then windows, and declines what it ca
     if (fast) assert.ok(maxAbsDiff(fast, reference) < 1e-5, `${v.name}: ${maxAbsDiff(fast, reference)}`);
   }
 });
+
+test('the stored-value fast path refuses implausible HU exactly where huFromStored does, counted while binning or in a pass of its own', async () => {
+  const side = 128;
+  const base = { sopInstanceUID: '1.2.3.1', studyInstanceUID: '1.2.3', seriesInstanceUID: '1.2.3.2', patientID: 'P', rows: side, columns: side, bitsStored: 16, pixelRepresentation: 1 as const, rescaleSlope: 1, rescaleIntercept: -1024 };
+  for (const share of [0.05, 0.095, 0.105, 0.2]) {
+    // Brain-like values, air, padding, and `share` of the in-circle pixels at 5000 HU (or −1500 HU for the second half).
+    const pixels = new Int16Array(side * side).map((_, i) => (i % 7 === 0 ? -3000 : i % 11 === 0 ? 24 : 1064));
+    const inside = pixels.reduce((n, v) => n + (v !== -3000 ? 1 : 0), 0);
+    let placed = 0;
+    for (let i = 0; i < pixels.length && placed < share * inside; i++) if (pixels[i] !== -3000) pixels[i] = placed++ % 2 ? 6024 : -476;
+    const file = parseDicomFile(`share ${share}`, encodeCtSlice({ pixels, ...base, pixelPaddingValue: -3000 }));
+    const frame = await decodeFrame(file);
+    const slow = (() => { try { huFromStored(frame, file.header); return 'ok'; } catch (e) { return (e as { code: string }).code; } })();
+    assert.equal(slow, share > 0.1 ? 'implausible-hu' : 'ok', `share ${share}`);
+    for (const windows of ['brain,subdural,soft', '0/10000', 'brain,subdural,soft,bone']) {
+      const fast = (() => { try { return storedSliceTensor(frame, file.header, tensorSpec(64, windows)) ? 'ok' : 'declined'; } catch (e) { return (e as { code: string }).code; } })();
+      assert.equal(fast, slow, `share ${share}, windows ${windows}`);
+    }
+  }
+});
