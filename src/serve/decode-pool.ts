@@ -25,9 +25,9 @@ export class DecodePool {
     this.pool = workerPool(new URL('./workers/decode-worker.js', import.meta.url), threads, DECODE_RESOURCE_LIMITS);
   }
 
-  private async run<R>(task: DecodeTask, fail: (r: Refusal) => R): Promise<R> {
+  private async run<R>(task: DecodeTask, fail: (r: Refusal) => R, transferList?: ArrayBuffer[]): Promise<R> {
     try {
-      return (await this.pool.run(task, { signal: AbortSignal.timeout(DECODE_TIMEOUT_MS) })) as R;
+      return (await this.pool.run(task, { signal: AbortSignal.timeout(DECODE_TIMEOUT_MS), transferList })) as R;
     } catch (err) {
       return fail(refusal(err));
     }
@@ -35,7 +35,9 @@ export class DecodePool {
 
   /** Checks one uploaded instance as ich index and ich predict would (pixels decoded). */
   check(bytes: Uint8Array): Promise<CheckedInstance> {
-    return this.run<CheckedInstance>({ kind: 'check', bytes }, (r) => r);
+    // A part is a view into the whole request body, which a clone would copy whole: the thread gets a copy of the part alone, moved, not cloned.
+    const own = new Uint8Array(bytes);
+    return this.run<CheckedInstance>({ kind: 'check', bytes: own }, (r) => r, [own.buffer]);
   }
 
   /** The stored slice at `path` as a PNG in `window`, with `overlay` when given. */

@@ -177,7 +177,7 @@ test('slope-1e30 and PixelRepresentation-5 slices added to a study cannot change
   }
 });
 
-test('kill -9 while an upload is being stored, then a restart: accepted studies whole and listed, no file without its row, and the re-sent upload stored', async () => {
+test('kill -9 while an upload is being stored, then a restart: accepted studies whole and listed, no file without its row, and the re-sent upload stored', async (t) => {
   const data = tmp.file('serve-killed');
   const [[first, firstFiles], [second, secondFiles]] = [...studies.entries()];
   // A large upload into the second study: 40 slices for each of its own.
@@ -199,6 +199,7 @@ test('kill -9 while an upload is being stored, then a restart: accepted studies 
   serve = await startServe(['--model', model, '--data', data]);
   try {
     assert.match(serve.stderr(), /staged file\(s\) of uncommitted uploads/);
+    t.diagnostic(`upload of ${big.length} instances killed in staging; on restart: ${serve.stderr().trim()}`);
     const list = ((await (await fetch(`${serve.url}/api/studies`)).json()) as { studies: { studyInstanceUID: string; instances: number }[] }).studies;
     assert.deepEqual(list.map((s) => [s.studyInstanceUID, s.instances]), [[first, firstFiles!.length]]);
     const onDisk = (readdirSync(join(data, 'instances'), { recursive: true }) as string[]).filter((f) => f.endsWith('.dcm'));

@@ -20,6 +20,9 @@ export type CheckedInstance = { ok: true; sop: string; sopClassUID: string; stud
 
 export type PngResult = { ok: true; png: Uint8Array } | { ok: false; code: string; reason: string };
 
+/** HU of the file being checked: one buffer per thread, grown as needed. */
+let scratch = new Float32Array(0);
+
 /** Every check `ich index` and `ich predict` make of a file, pixels included: the header, the UIDs, the decoded frame and its HU. */
 async function checkInstance(bytes: Uint8Array): Promise<CheckedInstance> {
   try {
@@ -27,7 +30,8 @@ async function checkInstance(bytes: Uint8Array): Promise<CheckedInstance> {
     const h = file.header;
     checkSliceHeader(h, { requireCt: true });
     checkUids(h);
-    huFromStored(await decodeFrame(file, 0), h);
+    if (scratch.length < h.rows * h.columns) scratch = new Float32Array(h.rows * h.columns);
+    huFromStored(await decodeFrame(file, 0), h, scratch);
     return { ok: true, sop: h.sopInstanceUID, sopClassUID: h.sopClassUID, study: h.studyInstanceUID, series: h.seriesInstanceUID };
   } catch (err) {
     const e = asDicomError(err, 'decode-failed');
