@@ -36,9 +36,9 @@ export interface FileStamp {
 /** Reads one header (no pixels) and judges whether the file is a usable CT slice. */
 export function headerRecord(stamp: FileStamp): HeaderRecord {
   try {
-    const { header: h } = readDicomHeader(stamp.path);
+    const { header: h, dataSet } = readDicomHeader(stamp.path);
     checkSliceHeader(h, { requireCt: true });
-    checkUids(h);
+    checkUids(h, dataSet);
     return {
       ...stamp,
       status: 'ok',

@@ -1,6 +1,7 @@
 // Values no CT scanner writes, refused before they can reach a model: each rule is named after the
 // attribute of the standard it reads, and each refusal says which value broke it.
 import { DicomError } from './errors.js';
+import type { DataSet } from 'dicom-parser';
 import type { DicomHeader } from './header.js';
 import { minMax } from './min-max.js';
 
@@ -78,8 +79,31 @@ export function isValidUid(value: string, rsna: boolean): boolean {
   return value.length <= 64 && (UID.test(value) || (rsna && RSNA_ID.test(value)));
 }
 
-/** Checks the UI-valued attributes ichdetect keys on; SOP, study and series may take the RSNA ID_<hex> form. */
-export function checkUids(h: Pick<DicomHeader, 'sopInstanceUID' | 'studyInstanceUID' | 'seriesInstanceUID' | 'sopClassUID' | 'transferSyntaxUID'>): void {
+/** UI-valued tags read from implicit-VR files, which name no VR: the meta header's and the identifiers of the image. */
+const KNOWN_UI_TAGS = ['x00020002', 'x00020003', 'x00020010', 'x00020012', 'x00080016', 'x00080018', 'x0020000d', 'x0020000e', 'x00200052'];
+/** UI attributes that name a class or a syntax of the standard: never the RSNA form. */
+const STANDARD_UI_TAGS = new Set(['x00020002', 'x00020010', 'x00080016']);
+
+/**
+ * Checks the UI-valued attributes: those ichdetect keys on (SOPInstanceUID and StudyInstanceUID
+ * required) and, in `ds`, every other top-level element of VR UI (explicit VR) or known to be UI.
+ * Identifiers may take the RSNA ID_<hex> form; SOP classes and transfer syntaxes may not.
+ */
+export function checkUids(h: Pick<DicomHeader, 'sopInstanceUID' | 'studyInstanceUID' | 'seriesInstanceUID' | 'sopClassUID' | 'transferSyntaxUID'>, ds?: DataSet): void {
+  checkKeyUids(h);
+  if (!ds) return;
+  for (const el of Object.values(ds.elements)) {
+    if (el.vr !== 'UI' && !(el.vr === undefined && KNOWN_UI_TAGS.includes(el.tag))) continue;
+    const rsna = !STANDARD_UI_TAGS.has(el.tag);
+    for (const value of (ds.string(el.tag) ?? '').split('\\').map((v) => v.trim())) {
+      if (value && !isValidUid(value, rsna)) {
+        throw new DicomError('invalid-uid', `(${el.tag.slice(1, 5)},${el.tag.slice(5)}) ${JSON.stringify(value.slice(0, 80))} is not a UID (digits and dots, at most 64 characters${rsna ? ', or ID_<hex>' : ''})`);
+      }
+    }
+  }
+}
+
+function checkKeyUids(h: Pick<DicomHeader, 'sopInstanceUID' | 'studyInstanceUID' | 'seriesInstanceUID' | 'sopClassUID' | 'transferSyntaxUID'>): void {
   const attributes = [
     ['SOPInstanceUID', h.sopInstanceUID, true],
     ['StudyInstanceUID', h.studyInstanceUID, true],

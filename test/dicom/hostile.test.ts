@@ -55,3 +55,20 @@ test('README "DICOM support" lists every rejection code with its meaning', () =>
   const section = readme.slice(readme.indexOf('## DICOM support'), readme.indexOf('## Library API'));
   for (const [code, meaning] of Object.entries(REJECT_CODES)) assert.ok(section.includes(`| \`${code}\` | ${meaning} |`), code);
 });
+
+test('every UI element is checked, not only the identifiers ichdetect keys on; RSNA ID_<hex> identifiers pass, a SOP class in that form does not', () => {
+  const cases = [
+    { extra: { FrameOfReferenceUID: '<script>alert(1)</script>' }, code: 'invalid-uid', what: /\(0020,0052\)/ },
+    { extra: { FrameOfReferenceUID: 'ID_0a1b2c' }, code: undefined },
+    { slice: { sopInstanceUID: 'ID_12ab34cd5', studyInstanceUID: 'ID_5c8b5d701f', seriesInstanceUID: 'ID_bcbb4b8f2a' }, code: undefined },
+    { slice: { sopClassUID: 'ID_abc' }, code: 'invalid-uid', what: /SOPClassUID|\(0008,0016\)|\(0002,0002\)/ },
+    { slice: { seriesInstanceUID: '1.2.3.4a' }, code: 'invalid-uid', what: /SeriesInstanceUID "1\.2\.3\.4a"/ },
+  ];
+  for (const [k, c] of cases.entries()) {
+    const path = tmp.file(`uid-${k}.dcm`);
+    writeFileSync(path, encodeCtSlice(headSlice(`1.2.826.0.1.3680043.10.1017.98.${k}`, { ...c.slice, extra: c.extra })));
+    const r = headerRecord({ path, size: 0, mtimeMs: 0 });
+    assert.equal(r.reasonCode, c.code, `case ${k}: ${r.reason}`);
+    if (c.what) assert.match(r.reason!, c.what);
+  }
+});

@@ -29,7 +29,7 @@ async function checkInstance(bytes: Uint8Array): Promise<CheckedInstance> {
     const file = parseDicomFile('upload', Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     const h = file.header;
     checkSliceHeader(h, { requireCt: true });
-    checkUids(h);
+    checkUids(h, file.dataSet);
     if (scratch.length < h.rows * h.columns) scratch = new Float32Array(h.rows * h.columns);
     huFromStored(await decodeFrame(file, 0), h, scratch);
     return { ok: true, sop: h.sopInstanceUID, sopClassUID: h.sopClassUID, study: h.studyInstanceUID, series: h.seriesInstanceUID };
