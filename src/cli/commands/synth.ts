@@ -32,6 +32,7 @@ export function registerSynth(program: Command): void {
     .option('--seed <n>', 'random seed: the same seed gives the same files', intOption('--seed', 0), 1)
     .option('--size <n>', 'image side in pixels', intOption('--size', 64), 512)
     .option('--positive-share <p>', 'target share of slices with a bleed (RSNA: about 0.14)', shareOption, 0.14)
+    .option('--style <a|b>', "phantom style: a (default) or b, another look (head outlines, skulls, noise grain, bleed densities, falx calcification, motion) to train on one and test on the other", 'a')
     .option('--no-compress', 'store every study uncompressed (by default a third use RLE, JPEG-LS or JPEG lossless)')
     .option('--corrupt <k>', 'truncate K files after writing them (RSNA had one broken file)', intOption('--corrupt', 0), 1)
     .option('--threads <n>', 'worker threads (default: one per core)', intOption('--threads'))

@@ -43,8 +43,10 @@ export function scanRadius(size: number): number {
  * as the storage plan says (rescale, BitsStored range, the RSNA 12-bit wrap, padding outside the
  * circle). Writes the stored values into `stored`.
  */
-export function acquire(hu: Float32Array, size: number, storage: StoragePlan, rng: Rng, scratch: Float32Array, stored: Int16Array | Uint16Array): void {
+export function acquire(hu: Float32Array, size: number, storage: StoragePlan, rng: Rng, scratch: Float32Array, stored: Int16Array | Uint16Array, motion?: { dx: number; dy: number; weight: number }): void {
   blurInPlace(hu, size, storage.blur, scratch);
+  if (motion) ghost(hu, size, motion, scratch);
+  const grain = storage.grain ? grainNoise(size, storage.grain, rng, scratch) : undefined;
   const r2 = scanRadius(size) ** 2;
   const c = size / 2;
   const { rsnaWrap, noise, rescaleSlope, rescaleIntercept } = storage;
@@ -62,7 +64,7 @@ export function acquire(hu: Float32Array, size: number, storage: StoragePlan, rn
         stored[p] = padding;
         continue;
       }
-      const value = inside ? hu[p]! + noise * rng.noise() : -1000;
+      const value = inside ? hu[p]! + noise * (grain ? grain[p]! : rng.noise()) : -1000;
       if (rsnaWrap) {
         // Stored = HU modulo 4096 (readers unwrap with +1000, −4096 above 4095, intercept −1000).
         const h = Math.min(3095, Math.max(-1000, Math.round(value)));
@@ -73,4 +75,36 @@ export function acquire(hu: Float32Array, size: number, storage: StoragePlan, rn
       }
     }
   }
+}
+
+/** Motion ghosting: the image blended in place with a copy shifted by (dx, dy) pixels (clamped at the edges). */
+function ghost(img: Float32Array, size: number, m: { dx: number; dy: number; weight: number }, scratch: Float32Array): void {
+  scratch.set(img.subarray(0, size * size));
+  const dx = Math.round(m.dx);
+  const dy = Math.round(m.dy);
+  for (let y = 0; y < size; y++) {
+    const sy = Math.min(size - 1, Math.max(0, y - dy));
+    for (let x = 0; x < size; x++) {
+      const sx = Math.min(size - 1, Math.max(0, x - dx));
+      img[y * size + x] = (1 - m.weight) * scratch[y * size + x]! + m.weight * scratch[sy * size + sx]!;
+    }
+  }
+}
+
+/** Unit-variance noise correlated over σ = `grain` pixels (white noise blurred, then rescaled to σ 1). */
+function grainNoise(size: number, grain: number, rng: Rng, scratch: Float32Array): Float32Array {
+  const n = size * size;
+  const field = new Float32Array(n);
+  for (let i = 0; i < n; i++) field[i] = rng.noise();
+  blurInPlace(field, size, grain, scratch);
+  let sum = 0;
+  let sq = 0;
+  for (let i = 0; i < n; i++) {
+    sum += field[i]!;
+    sq += field[i]! * field[i]!;
+  }
+  const mean = sum / n;
+  const sd = Math.sqrt(Math.max(1e-12, sq / n - mean * mean));
+  for (let i = 0; i < n; i++) field[i] = (field[i]! - mean) / sd;
+  return field;
 }

@@ -1,5 +1,6 @@
 import type { Label } from '../labels.js';
 import { Rng, subSeed } from './random.js';
+import { planHeadB, type StyleBHead, styleBBleed, styleBNoise } from './style-b.js';
 
 export type Subtype = Exclude<Label, 'any'>;
 export const SUBTYPES: readonly Subtype[] = ['epidural', 'intraparenchymal', 'intraventricular', 'subarachnoid', 'subdural'];
@@ -37,6 +38,8 @@ export interface HeadGeometry {
   choroid?: { hu: number; radius: number };
   /** Strength of beam-hardening streaks at the skull base, HU. */
   streaks: number;
+  /** Style 'b' only: outline harmonics, falx calcification, motion. */
+  styleB?: StyleBHead;
 }
 
 /** How the scanner stores the pixels. */
@@ -53,6 +56,8 @@ export interface StoragePlan {
   compression?: 'rle' | 'jpeg-ls' | 'jpeg-lossless';
   noise: number;
   blur: number;
+  /** Style 'b' only: σ (pixels) of the blur that makes the noise correlated (coarse grain). */
+  grain?: number;
 }
 
 /** One bleed: where it is in 3-D (z in slice units along the series, angles in radians) and how big. */
@@ -76,6 +81,10 @@ export interface BleedPlan {
   cisterns: boolean;
   /** Irregularity of the outline (harmonics' phases). */
   phases: number[];
+  /** Style 'b' only: a swirl of lower-density (unclotted) blood: its share, HU drop and scale (mm). */
+  swirl?: { share: number; drop: number; scale: number };
+  /** Style 'b' only: irregularity of an extra-axial bleed's inner edge (share of its thickness). */
+  edge?: number;
 }
 
 export interface StudyPlan {
@@ -103,7 +112,12 @@ export interface PlanOptions {
   /** Target share of slices with any bleed (RSNA: about 0.14). */
   positiveShare: number;
   compress: boolean;
+  /** Phantom style: 'a' (default) or 'b' (another look: see style-b.ts). */
+  style?: PhantomStyle;
 }
+
+export type PhantomStyle = 'a' | 'b';
+export const PHANTOM_STYLES: readonly PhantomStyle[] = ['a', 'b'];
 
 /** Share of a positive study's slices that carry a bleed, on average (calibrates study positivity). */
 const POSITIVE_SLICES_PER_POSITIVE_STUDY = 0.25;
@@ -200,7 +214,7 @@ export function planStudy(index: number, opts: PlanOptions): StudyPlan {
     for (let i = 0; i < count; i++) bleeds.push(planBleed(rng, rng.pick(SUBTYPES), slices));
   }
   const id = () => `ID_${rng.hex(9)}`;
-  return {
+  const plan: StudyPlan = {
     index,
     seed,
     patientID: id(),
@@ -215,4 +229,7 @@ export function planStudy(index: number, opts: PlanOptions): StudyPlan {
     storage: planStorage(rng, index, opts.compress),
     bleeds,
   };
+  if (opts.style !== 'b') return plan;
+  // Style b: drawn after everything style a draws, so style a's files stay as they were.
+  return { ...plan, head: planHeadB(rng, opts.size), storage: { ...plan.storage, ...styleBNoise(rng) }, bleeds: bleeds.map((b) => styleBBleed(rng, b)) };
 }

@@ -1,4 +1,5 @@
 import type { BleedPlan, StudyPlan, Subtype } from './plan.js';
+import { outlineFactor, swirlField } from './style-b.js';
 import { Tissue } from './tissue.js';
 
 /** One rendered slice before acquisition: noiseless HU, tissue codes and a mask per bleeding subtype. */
@@ -111,7 +112,7 @@ export function renderSlice(plan: StudyPlan, i: number, out?: RenderedSlice): Re
       const r = Math.sqrt(u * u + v * v);
       const un = u / L.a;
       const vn = v / L.b;
-      const rho = Math.sqrt(un * un + vn * vn);
+      const rho = Math.sqrt(un * un + vn * vn) / (h.styleB ? outlineFactor(h.styleB, Math.atan2(vn, un)) : 1);
       const depth = r > 0 ? (r / rho - r) * h.spacing : L.a * h.spacing; // mm inside the outer skull surface
       px.u = u;
       px.v = v;
@@ -167,6 +168,8 @@ function brain(px: Pixel, h: StudyPlan['head'], L: Level, brainDepth: number, r:
     if (L.skullBase > 0 && Math.abs(px.un) < 0.4) px.value -= h.streaks * L.skullBase * Math.exp(-(((px.vn - 0.12) / 0.035) ** 2));
   }
   calcifications(px, h, L, side);
+  const falx = h.styleB?.falx;
+  if (falx && L.t > 0.35 && Math.abs(px.u) * h.spacing < falx.width / 2 && px.vn > falx.from && px.vn < falx.to) set(px, falx.hu, Tissue.calcification);
   if (L.skullBase > 0.3 && inEllipse(Math.abs(px.un), px.vn, 0.42, 0.12, 0.2 * L.skullBase + 0.05, 0.05)) set(px, h.corticalBone * 0.8, Tissue.corticalBone);
 }
 
@@ -218,23 +221,26 @@ const MIN_VISIBLE_MM = 2;
 /** Paints one bleed on pixel p where it lies, marking its mask. */
 function paintBleed(b: BleedPlan, w: number, L: Level, spacing: number, mask: Uint8Array, p: number, c: Pixel): void {
   const da = wrapAngle(c.angle - b.angle);
+  const swirl = b.swirl;
   const blood = (): void => {
     mask[p] = 1;
-    set(c, b.hu, Tissue.blood);
+    const unclotted = swirl && swirlField(c.u * spacing, c.v * spacing, swirl.scale, b.phases[2]!) < swirl.share;
+    set(c, unclotted ? b.hu - swirl.drop : b.hu, Tissue.blood);
   };
+  const edge = 1 + (b.edge ?? 0) * Math.sin(7 * da + b.phases[1]!);
   switch (b.subtype) {
     case 'epidural': {
       // Biconvex lens against the inner table, confined between sutures (a short arc).
       if (Math.abs(da) >= b.halfAngle) break;
       const t = b.thickness * w * (1 - (da / b.halfAngle) ** 2);
-      if (c.depth < t && t >= MIN_VISIBLE_MM) blood();
+      if (c.depth < t * edge && t >= MIN_VISIBLE_MM) blood();
       break;
     }
     case 'subdural': {
       // Crescent along the convexity: long, thin, flat profile, crossing sutures.
       if (Math.abs(da) >= b.halfAngle) break;
       const t = b.thickness * w * Math.sqrt(1 - (da / b.halfAngle) ** 4);
-      if (c.depth < t && t >= MIN_VISIBLE_MM) blood();
+      if (c.depth < t * edge && t >= MIN_VISIBLE_MM) blood();
       break;
     }
     case 'subarachnoid': {

@@ -62,7 +62,7 @@ export async function writeStudy(plan: StudyPlan, dir: string): Promise<StudyRes
     masks.slices[sop] = runs;
     result.positiveSlices += labels.get('any')!;
     result.labelRows.push(...RSNA_ROW_ORDER.map((l) => `${sop}_${l},${labels.get(l)}`));
-    acquire(slice.hu, h.size, s, rng, scratch, stored);
+    acquire(slice.hu, h.size, s, rng, scratch, stored, h.styleB?.motion);
     const info = { rows: h.size, columns: h.size, bitsStored: s.bitsStored, pixelRepresentation: s.pixelRepresentation };
     const pixels = s.compression ? await encodeFrame(s.compression, stored, info) : stored;
     const file = join('images', `${sop}.dcm`);

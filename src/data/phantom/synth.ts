@@ -2,7 +2,7 @@ import { mkdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runInPool } from '../pool.js';
 import type { SynthTask } from '../workers/synth-worker.js';
-import type { PlanOptions } from './plan.js';
+import { PHANTOM_STYLES, type PhantomStyle, type PlanOptions } from './plan.js';
 import { Rng, subSeed } from './random.js';
 import type { StudyResult } from './study.js';
 
@@ -14,6 +14,8 @@ export interface SynthOptions {
   positiveShare?: number;
   /** Store a third of the studies compressed (RLE, JPEG-LS, JPEG lossless); default true. */
   compress?: boolean;
+  /** Phantom style: 'a' (default) or 'b', another look for training on one and testing on the other. */
+  style?: PhantomStyle;
   /** Truncate this many files after writing them, as RSNA's one broken file; default 1. */
   corrupt?: number;
   threads?: number;
@@ -51,7 +53,8 @@ function corruptFiles(out: string, files: string[], count: number, seed: number)
 export async function synthesize(opts: SynthOptions): Promise<SynthSummary> {
   const started = performance.now();
   const studies = opts.studies ?? 40;
-  const plan: PlanOptions = { seed: opts.seed ?? 1, size: opts.size ?? 512, positiveShare: opts.positiveShare ?? 0.14, compress: opts.compress ?? true };
+  const plan: PlanOptions = { seed: opts.seed ?? 1, size: opts.size ?? 512, positiveShare: opts.positiveShare ?? 0.14, compress: opts.compress ?? true, style: opts.style ?? 'a' };
+  if (!PHANTOM_STYLES.includes(plan.style!)) throw new Error(`--style ${plan.style}: expected ${PHANTOM_STYLES.join(' or ')}`);
   if (!Number.isInteger(studies) || studies < 1) throw new Error(`--studies ${studies}: expected a positive integer`);
   if (!(plan.positiveShare >= 0 && plan.positiveShare <= 1)) throw new Error(`--positive-share ${plan.positiveShare}: expected a share in [0, 1]`);
   mkdirSync(join(opts.out, 'images'), { recursive: true });
