@@ -14,36 +14,46 @@
  *    (Euclidean; of pixels tied at the maximum, the one nearest their centroid); "chance" is the dilated mask's share of the image (a uniformly random pixel);
  *  - positive attribution in the mask: Σ max(φ, 0) inside the mask ÷ Σ max(φ, 0), against the
  *    mask's share of the image;
+ *  - top 1 % / 5 % precision: the share of the most-attributed pixels within 2 pixels of the mask;
  *  - deletion: the label's probability as the most-attributed pixels (all channels) are replaced by
  *    a Gaussian-blurred copy of the slice (σ = N/12; a different blur from the partition masker's
  *    box blur), in --steps steps up to --deletion-max of the pixels, against random pixel orders
  *    (--random-orders, averaged); the area under each curve over the normalised deleted fraction
- *    (= the curve's mean probability; lower is more faithful);
+ *    (= the curve's mean probability; lower is more faithful); insertion: the same pixels put back
+ *    into the blurred slice in that order (higher is more faithful);
+ *  - outside: the share of |attribution| outside the intracranial region (zeroed with --region intracranial);
  *  - seconds per slice explaining all six labels.
  *
- * Prints a table, writes OUT/deletion.png (mean deletion curves per label), OUT/explain-bench.json
- * and OUT/examples/<SOPInstanceUID>_<method>.png (the `ich explain` figure of each slice).
+ * Two evaluation sets: the training style's test part ("same style"), and a phantom set of another
+ * style (--eval-style b, synthesised with a seed of its own, every slice a candidate; --eval-data DIR
+ * for a folder of your own; --eval-style none for the first set alone).
+ *
+ * Prints a table, writes OUT/deletion-<set>.png (mean deletion curves per label), OUT/explain-bench.json
+ * and OUT/examples/<set>_<SOPInstanceUID>_<method>.png (the `ich explain` figure of each slice).
  *
  * Options: --out DIR (default .bench/explain) --model DIR --data DIR (phantom folder with masks/;
  * with --data alone the baseline is trained on it) --slices 8 --studies 40 --synth-size 128
  * --size 64 --epochs 8 --methods gradient,partition --samples 200 --max-evals 500 --masker blur
  * --output probability|logit (what both explainers explain; the deletion curves always show the probability)
+ * --region intracranial|image --reference empty-head|default (as ich explain) --eval-style b|none --eval-data DIR
  * --steps 20 --deletion-max 0.2 --random-orders 3 --threads 2 --seed 1
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { defaultDbPath, openIndexDb } from '../src/data/db.js';
 import { LABELS } from '../src/data/labels.js';
 import { readPhantomMasks, type SliceMasks } from '../src/data/phantom/masks.js';
-import { SUBTYPES } from '../src/data/phantom/plan.js';
+import { PHANTOM_STYLES, type PhantomStyle, SUBTYPES } from '../src/data/phantom/plan.js';
 import { synthesize } from '../src/data/phantom/synth.js';
 import { seededRandom, shuffleInPlace } from '../src/data/random.js';
-import { openSession, runSession } from '../src/engine/session.js';
+import { openSession } from '../src/engine/session.js';
 import { checkMethod, explainFiles, type FileExplanation } from '../src/explain/explain-files.js';
 import type { MaskerKind } from '../src/explain/masker.js';
 import { checkOutput } from '../src/explain/types.js';
+import { checkReference, checkRegion } from '../src/explain/region.js';
+import { attributionOrder, auc, column, dilate, gaussianBlur, pixelCurve, positiveShareInside, share, topPixel, topPrecision } from './explain-metrics.js';
 import type { ExplainMethod } from '../src/explain/types.js';
 import { drawAxes, strokeSeries, clipTo, REFERENCE_DASH } from '../src/figures/axes.js';
 import { createFigure, drawText, panelTitle, toPng, writePng, PANEL_TITLE_HEIGHT } from '../src/figures/canvas.js';
@@ -75,6 +85,11 @@ const { values: o } = parseArgs({
     'random-orders': { type: 'string', default: '3' },
     threads: { type: 'string', default: '2' },
     seed: { type: 'string', default: '1' },
+    'eval-style': { type: 'string', default: 'b' },
+    'eval-data': { type: 'string' },
+    region: { type: 'string', default: 'intracranial' },
+    reference: { type: 'string', default: 'empty-head' },
+    smoothing: { type: 'string', default: '0' },
   },
 });
 
@@ -96,6 +111,11 @@ const methods = o.methods!.split(',').map((m) => checkMethod(m.trim()));
 const masker = o.masker as MaskerKind;
 if (masker !== 'blur' && masker !== 'inpaint') throw new Error(`--masker ${masker}: expected blur or inpaint`);
 const output = checkOutput(o.output, '--output');
+const region = checkRegion(o.region, '--region');
+const reference = checkReference(o.reference, '--reference');
+const evalStyle = o['eval-style'] === 'none' ? undefined : (o['eval-style'] as PhantomStyle);
+if (evalStyle && !PHANTOM_STYLES.includes(evalStyle)) throw new Error(`--eval-style ${evalStyle}: expected ${PHANTOM_STYLES.join(', ')} or none`);
+const curveSpec = { steps, max: deletionMax };
 const DILATE = 2;
 const METHOD_COLORS: Record<ExplainMethod, string> = { gradient: '#0072b2', partition: '#d55e00' };
 const RANDOM_COLOR = '#80868b';
@@ -129,9 +149,8 @@ async function prepare(): Promise<{ data: string; model: string }> {
 
 /** Usable files of the split's test part (or every usable file when there is no split). */
 function candidateFiles(data: string): { path: string; sop: string }[] {
-  const dbPath = o.model ? defaultDbPath(data) : join(out, 'index.db');
-  const fallback = defaultDbPath(data);
-  const path = existsSync(dbPath) ? dbPath : fallback;
+  // The bench's own index (when it trained the model here), else the data folder's.
+  const path = [join(out, 'index.db'), defaultDbPath(data)].filter((p) => !o.model || p !== join(out, 'index.db') || existsSync(p)).find((p) => existsSync(p)) ?? defaultDbPath(data);
   if (!existsSync(path)) throw new Error(`${data} has no index (${path}): run ich index and ich split on it, or let the bench train its own model`);
   const db = openIndexDb(path);
   try {
@@ -162,6 +181,23 @@ function labelMasks(m: SliceMasks, n: number): Uint8Array[] {
   return [any, ...LABELS.slice(1).map((l) => subtype[SUBTYPES.indexOf(l as (typeof SUBTYPES)[number])]!)];
 }
 
+/** Every slice of a phantom folder (named images/<SOPInstanceUID>.dcm by ich synth): the candidates of a set not trained on. */
+function phantomFiles(data: string): { path: string; sop: string }[] {
+  return readdirSync(join(data, 'images')).filter((f) => f.endsWith('.dcm')).sort().map((f) => ({ path: join(data, 'images', f), sop: f.slice(0, -4) }));
+}
+
+/** The other-style phantom set: --eval-data, or synthesised in --eval-style with the training set's size and a seed of its own. */
+async function otherStyleData(): Promise<string | undefined> {
+  if (o['eval-data']) return resolve(o['eval-data']);
+  if (!evalStyle) return undefined;
+  const dir = join(out, `data-${evalStyle}`);
+  if (!existsSync(join(dir, 'masks'))) {
+    log(`synthesising ${o.studies} phantom studies of style ${evalStyle} at ${o['synth-size']}² into ${dir} …`);
+    await synthesize({ out: dir, studies: int('studies'), seed: seed + 1000, size: int('synth-size', 16), positiveShare: 0.5, corrupt: 0, threads, style: evalStyle });
+  }
+  return dir;
+}
+
 interface BenchSlice {
   path: string;
   sop: string;
@@ -171,10 +207,10 @@ interface BenchSlice {
 }
 
 /** Test slices with a bleed, round-robin over the subtypes (seeded), so every subtype is represented when it can be. */
-function chooseSlices(data: string, n: number): BenchSlice[] {
+function chooseSlices(data: string, n: number, candidates: { path: string; sop: string }[]): BenchSlice[] {
   const masks = readPhantomMasks(join(data, 'masks'));
   const byLabel: BenchSlice[][] = LABELS.slice(1).map(() => []);
-  for (const f of candidateFiles(data)) {
+  for (const f of candidates) {
     const m = masks.get(f.sop);
     if (!m) continue;
     const lm = labelMasks(m, n);
@@ -195,133 +231,9 @@ function chooseSlices(data: string, n: number): BenchSlice[] {
   return [...chosen.values()].sort((a, b) => (a.path < b.path ? -1 : 1));
 }
 
-// ---------------------------------------------------------------- metrics
-
-function dilate(mask: Uint8Array, n: number, r: number): Uint8Array {
-  const out = new Uint8Array(mask.length);
-  for (let y = 0; y < n; y++) {
-    for (let x = 0; x < n; x++) {
-      if (!mask[y * n + x]) continue;
-      for (let dy = -r; dy <= r; dy++) {
-        for (let dx = -r; dx <= r; dx++) {
-          const yy = y + dy;
-          const xx = x + dx;
-          if (dx * dx + dy * dy <= r * r && yy >= 0 && xx >= 0 && yy < n && xx < n) out[yy * n + xx] = 1;
-        }
-      }
-    }
-  }
-  return out;
-}
-
-const share = (mask: Uint8Array) => mask.reduce((s, v) => s + v, 0) / mask.length;
-
-/**
- * The pointing game's point: the pixel of largest attribution. Where several pixels share the
- * maximum (partition SHAP's unexpanded regions are constant blocks), the tied pixel nearest to their
- * centroid, so that a block points at its middle rather than at its top-left corner.
- */
-function topPixel(map: Float32Array, n: number): number {
-  let max = -Infinity;
-  for (let i = 0; i < map.length; i++) if (map[i]! > max) max = map[i]!;
-  let count = 0;
-  let cy = 0;
-  let cx = 0;
-  for (let i = 0; i < map.length; i++) {
-    if (map[i] !== max) continue;
-    count++;
-    cy += Math.floor(i / n);
-    cx += i % n;
-  }
-  cy /= count;
-  cx /= count;
-  let best = -1;
-  let bestD = Infinity;
-  for (let i = 0; i < map.length; i++) {
-    if (map[i] !== max) continue;
-    const d = (Math.floor(i / n) - cy) ** 2 + ((i % n) - cx) ** 2;
-    if (d < bestD) [best, bestD] = [i, d];
-  }
-  return best;
-}
-
-function positiveShareInside(map: Float32Array, mask: Uint8Array): number {
-  let inside = 0;
-  let all = 0;
-  for (let i = 0; i < map.length; i++) {
-    const v = Math.max(0, map[i]!);
-    all += v;
-    if (mask[i]) inside += v;
-  }
-  return all > 0 ? inside / all : 0;
-}
-
-/** Separable Gaussian blur of every channel (σ in pixels, edges clamped). */
-function gaussianBlur(x: Float32Array, c: number, n: number, sigma: number): Float32Array {
-  const r = Math.ceil(3 * sigma);
-  const k = Float32Array.from({ length: 2 * r + 1 }, (_, i) => Math.exp(-((i - r) ** 2) / (2 * sigma * sigma)));
-  const sum = k.reduce((a, b) => a + b, 0);
-  for (let i = 0; i < k.length; i++) k[i]! /= sum;
-  const tmp = new Float32Array(n * n);
-  const out = new Float32Array(x.length);
-  const clamp = (v: number) => (v < 0 ? 0 : v >= n ? n - 1 : v);
-  for (let ch = 0; ch < c; ch++) {
-    const off = ch * n * n;
-    for (let y = 0; y < n; y++) {
-      for (let xx = 0; xx < n; xx++) {
-        let a = 0;
-        for (let j = -r; j <= r; j++) a += k[j + r]! * x[off + y * n + clamp(xx + j)]!;
-        tmp[y * n + xx] = a;
-      }
-    }
-    for (let y = 0; y < n; y++) {
-      for (let xx = 0; xx < n; xx++) {
-        let a = 0;
-        for (let j = -r; j <= r; j++) a += k[j + r]! * tmp[clamp(y + j) * n + xx]!;
-        out[off + y * n + xx] = a;
-      }
-    }
-  }
-  return out;
-}
-
-/** Pixel counts deleted at each step: 0, …, deletionMax·N² in `steps` equal steps. */
-function deletionCounts(pixels: number): number[] {
-  return Array.from({ length: steps + 1 }, (_, k) => Math.round((k / steps) * deletionMax * pixels));
-}
-
-/** Area under a curve sampled at equal steps of the normalised deleted fraction (trapezoids): its mean value. */
-function auc(curve: readonly number[]): number {
-  let a = 0;
-  for (let k = 1; k < curve.length; k++) a += (curve[k]! + curve[k - 1]!) / 2;
-  return a / (curve.length - 1);
-}
-
-type Session = Awaited<ReturnType<typeof openSession>>;
-
-/** Probabilities (steps+1 × 6) as the pixels of `order` are replaced by `blurred`, cumulatively. */
-async function deletionCurve(session: Session, x: Float32Array, blurred: Float32Array, order: ArrayLike<number>, c: number, n: number): Promise<Float32Array> {
-  const plane = n * n;
-  const counts = deletionCounts(plane);
-  const batch = new Float32Array(counts.length * x.length);
-  const cur = Float32Array.from(x);
-  let done = 0;
-  counts.forEach((count, k) => {
-    for (; done < count; done++) {
-      const p = order[done]!;
-      for (let ch = 0; ch < c; ch++) cur[ch * plane + p] = blurred[ch * plane + p]!;
-    }
-    batch.set(cur, k * x.length);
-  });
-  const r = await runSession(session, { input: { data: batch, dims: [counts.length, c, n, n] } }, ['probabilities']);
-  return r.probabilities!.data;
-}
-
-function column(probs: Float32Array, label: number): number[] {
-  return Array.from({ length: probs.length / LABELS.length }, (_, k) => probs[k * LABELS.length + label]!);
-}
-
 interface Row {
+  /** The evaluation set: the training style's test part, or the other style. */
+  set: string;
   method: ExplainMethod;
   label: string;
   slices: number;
@@ -331,6 +243,14 @@ interface Row {
   maskShare: number;
   deletionAuc: number;
   randomAuc: number;
+  /** Insertion: probability as the most-attributed pixels are put back into the blurred slice (higher is better). */
+  insertionAuc: number;
+  randomInsertionAuc: number;
+  /** Share of the top 1 % / 5 % of pixels by attribution inside the mask dilated by DILATE px. */
+  top1: number;
+  top5: number;
+  /** Share of |attribution| outside the intracranial region (0 with --region image). */
+  outside: number;
   /** Mean deletion curves over the slices: the method's order and random orders. */
   curve: number[];
   randomCurve: number[];
@@ -407,22 +327,34 @@ function deletionFigure(rows: readonly Row[], path: string): void {
 
 // ---------------------------------------------------------------- main
 
-async function main(): Promise<void> {
-  mkdirSync(out, { recursive: true });
-  const { data, model } = await prepare();
-  const { card } = loadModelFolder(model);
-  const n = card.input.size;
-  const c = card.input.channels;
-  const slices = chooseSlices(data, n);
-  if (slices.length === 0) throw new Error('no test slices with a bleed: synthesise more studies (--studies) or a larger --positive share');
-  const counts = LABELS.map((_, j) => slices.filter((s) => s.present[j]).length);
-  log(`\n${slices.length} test slices with a bleed at ${n}²: ${LABELS.map((l, j) => `${l} ${counts[j]}`).join(', ')}`);
+interface Accumulated {
+  pointing: number[];
+  chance: number[];
+  inside: number[];
+  maskShare: number[];
+  curves: number[][];
+  random: number[][];
+  insertion: number[];
+  randomInsertion: number[];
+  top1: number[];
+  top5: number[];
+  outside: number[];
+  additivity: number[];
+}
 
+const mean = (v: readonly number[]) => v.reduce((x, y) => x + y, 0) / Math.max(1, v.length);
+const meanCurve = (cs: readonly number[][]) => cs[0]!.map((_, k) => mean(cs.map((cv) => cv[k]!)));
+
+/** Explains the slices of one evaluation set with every method and measures each label's maps against its mask. */
+async function measureSet(set: string, slices: BenchSlice[], model: string, c: number, n: number): Promise<Row[]> {
+  const counts = LABELS.map((_, j) => slices.filter((s) => s.present[j]).length);
+  log(`\n${set}: ${slices.length} slices with a bleed at ${n}²: ${LABELS.map((l, j) => `${l} ${counts[j]}`).join(', ')}`);
   const explained = new Map<ExplainMethod, Map<string, FileExplanation>>();
+  const stem = set.replace(/\W+/g, '-');
   for (const method of methods) {
-    log(`explaining with ${method} (${method === 'gradient' ? `${o.samples} samples` : `${o['max-evals']} evaluations, ${masker}`}) …`);
+    log(`explaining with ${method} (${method === 'gradient' ? `${o.samples} samples` : `${o['max-evals']} evaluations, ${masker}`}, region ${region}, reference ${reference}) …`);
     const r = await explainFiles(model, slices.map((s) => s.path), {
-      method, labels: 'all', samples: int('samples'), maxEvals: int('max-evals'), masker, output, threads, seed,
+      method, labels: 'all', samples: int('samples'), maxEvals: int('max-evals'), masker, output, threads, seed, region, reference, smoothing: Number(o.smoothing),
       onProgress: (d, t) => process.stderr.write(`\r  ${d}/${t} slices`),
     });
     process.stderr.write('\n');
@@ -432,25 +364,27 @@ async function main(): Promise<void> {
     for (const f of r.files) {
       const panels = f.explanations.map((e) => ({ label: LABELS[e.label]!, probability: e.probability, map: e.map }));
       const truth = LABELS.filter((_, j) => slices.find((s) => s.sop === f.sop)!.present[j]).join(', ');
-      writePng(join(out, 'examples', `${f.sop}_${method}.png`), shapFigure(f.input, n, panels, { title: f.sop, info: `${method} SHAP of the ${output}  ·  ground truth: ${truth}  ·  ${f.seconds.toFixed(1)} s`, colorbarCaption: shapCaption(output) }));
+      writePng(join(out, 'examples', `${stem}_${f.sop}_${method}.png`), shapFigure(f.input, n, panels, { title: `${f.sop} (${set})`, info: `${method} SHAP of the ${output}, ${region}, reference ${reference}  ·  ground truth: ${truth}  ·  ${f.seconds.toFixed(1)} s`, colorbarCaption: shapCaption(output) }));
     }
   }
-
-  log('deletion curves …');
+  log('deletion and insertion curves …');
   const session = await openSession(readFileSync(join(model, 'model.onnx')), { threads });
-  const acc = new Map<string, { pointing: number[]; chance: number[]; inside: number[]; maskShare: number[]; curves: number[][]; random: number[][]; additivity: number[] }>();
+  const acc = new Map<string, Accumulated>();
   const key = (m: ExplainMethod, j: number) => `${m}\t${j}`;
   const random = seededRandom(seed + 7);
   const plane = n * n;
+  const randomMean = (curves: Float32Array[], j: number) => column(curves[0]!, j).map((_, k) => curves.reduce((sum, rc) => sum + rc[k * LABELS.length + j]!, 0) / curves.length);
   try {
     for (const s of slices) {
       const x = explained.get(methods[0]!)!.get(s.sop)!.input;
       const blurred = gaussianBlur(x, c, n, n / 12);
       // Random orders: the same for every method and label of this slice.
-      const randomCurves: Float32Array[] = [];
+      const randomDeletion: Float32Array[] = [];
+      const randomInsertion: Float32Array[] = [];
       for (let r = 0; r < randomOrders; r++) {
         const order = shuffleInPlace(Array.from({ length: plane }, (_, i) => i), random);
-        randomCurves.push(await deletionCurve(session, x, blurred, order, c, n));
+        randomDeletion.push(await pixelCurve(session, x, blurred, order, c, n, curveSpec));
+        randomInsertion.push(await pixelCurve(session, blurred, x, order, c, n, curveSpec));
       }
       for (const method of methods) {
         const f = explained.get(method)!.get(s.sop)!;
@@ -459,17 +393,20 @@ async function main(): Promise<void> {
           if (!s.present[j]) continue;
           const mask = s.masks[j]!;
           const dilated = dilate(mask, n, DILATE);
-          const order = Array.from({ length: plane }, (_, i) => i).sort((a, b) => e.map[b]! - e.map[a]! || a - b);
-          const curve = column(await deletionCurve(session, x, blurred, order, c, n), j);
-          const rnd = column(randomCurves[0]!, j).map((_, k) => randomCurves.reduce((sum, rc) => sum + rc[k * LABELS.length + j]!, 0) / randomOrders);
+          const order = attributionOrder(e.map);
           let a = acc.get(key(method, j));
-          if (!a) acc.set(key(method, j), (a = { pointing: [], chance: [], inside: [], maskShare: [], curves: [], random: [], additivity: [] }));
+          if (!a) acc.set(key(method, j), (a = { pointing: [], chance: [], inside: [], maskShare: [], curves: [], random: [], insertion: [], randomInsertion: [], top1: [], top5: [], outside: [], additivity: [] }));
           a.pointing.push(dilated[topPixel(e.map, n)] ? 1 : 0);
           a.chance.push(share(dilated));
           a.inside.push(positiveShareInside(e.map, mask));
           a.maskShare.push(share(mask));
-          a.curves.push(curve);
-          a.random.push(rnd);
+          a.curves.push(column(await pixelCurve(session, x, blurred, order, c, n, curveSpec), j));
+          a.random.push(randomMean(randomDeletion, j));
+          a.insertion.push(auc(column(await pixelCurve(session, blurred, x, order, c, n, curveSpec), j)));
+          a.randomInsertion.push(auc(randomMean(randomInsertion, j)));
+          a.top1.push(topPrecision(order, dilated, 0.01));
+          a.top5.push(topPrecision(order, dilated, 0.05));
+          a.outside.push(e.outsideShare ?? 0);
           a.additivity.push(Math.abs(e.additivityError));
         }
       }
@@ -477,9 +414,6 @@ async function main(): Promise<void> {
   } finally {
     await session.release();
   }
-
-  const mean = (v: readonly number[]) => v.reduce((x, y) => x + y, 0) / Math.max(1, v.length);
-  const meanCurve = (cs: readonly number[][]) => cs[0]!.map((_, k) => mean(cs.map((cv) => cv[k]!)));
   const rows: Row[] = [];
   for (const method of methods) {
     const seconds = median([...explained.get(method)!.values()].map((f) => f.seconds));
@@ -487,35 +421,50 @@ async function main(): Promise<void> {
       const a = acc.get(key(method, j));
       if (!a) return;
       rows.push({
-        method, label, slices: a.pointing.length,
+        set, method, label, slices: a.pointing.length,
         pointing: mean(a.pointing), pointingChance: mean(a.chance), positiveInside: mean(a.inside), maskShare: mean(a.maskShare),
         deletionAuc: mean(a.curves.map(auc)), randomAuc: mean(a.random.map(auc)),
+        insertionAuc: mean(a.insertion), randomInsertionAuc: mean(a.randomInsertion),
+        top1: mean(a.top1), top5: mean(a.top5), outside: mean(a.outside),
         curve: meanCurve(a.curves), randomCurve: meanCurve(a.random),
         secondsPerSlice: seconds, additivityError: median(a.additivity),
       });
     });
   }
+  deletionFigure(rows, join(out, `deletion-${stem}.png`));
+  return rows;
+}
+
+async function main(): Promise<void> {
+  mkdirSync(out, { recursive: true });
+  const { data, model } = await prepare();
+  const { card } = loadModelFolder(model);
+  const n = card.input.size;
+  const c = card.input.channels;
+  const sets: { name: string; slices: BenchSlice[] }[] = [{ name: 'same style', slices: chooseSlices(data, n, candidateFiles(data)) }];
+  const other = await otherStyleData();
+  if (other) sets.push({ name: `style ${o['eval-data'] ? basename(other) : evalStyle}`, slices: chooseSlices(other, n, phantomFiles(other)) });
+  for (const s of sets) if (s.slices.length === 0) throw new Error(`${s.name}: no slices with a bleed: synthesise more studies (--studies)`);
+  const rows: Row[] = [];
+  for (const s of sets) rows.push(...(await measureSet(s.name, s.slices, model, c, n)));
 
   const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
-  const header = ['method', 'label', 'slices', 'pointing', 'chance', 'pos. in mask', 'mask area', 'deletion AUC', 'random AUC', 's/slice (6 labels)', '|additivity err|'];
-  const table = rows.map((r) => [r.method, r.label, String(r.slices), pct(r.pointing), pct(r.pointingChance), pct(r.positiveInside), pct(r.maskShare), r.deletionAuc.toFixed(3), r.randomAuc.toFixed(3), r.secondsPerSlice.toFixed(2), r.additivityError.toExponential(1)]);
+  const header = ['set', 'method', 'label', 'slices', 'pointing', 'chance', 'top 1%', 'top 5%', 'pos. in mask', 'mask area', 'outside', 'deletion AUC', 'random', 'insertion AUC', 'random', 's/slice', '|additivity err|'];
+  const table = rows.map((r) => [r.set, r.method, r.label, String(r.slices), pct(r.pointing), pct(r.pointingChance), pct(r.top1), pct(r.top5), pct(r.positiveInside), pct(r.maskShare), pct(r.outside), r.deletionAuc.toFixed(3), r.randomAuc.toFixed(3), r.insertionAuc.toFixed(3), r.randomInsertionAuc.toFixed(3), r.secondsPerSlice.toFixed(2), r.additivityError.toExponential(1)]);
   const widths = header.map((h, k) => Math.max(h.length, ...table.map((t) => t[k]!.length)));
-  const line = (cells: string[]) => cells.map((v, k) => (k < 2 ? v.padEnd(widths[k]!) : v.padStart(widths[k]!))).join('  ');
+  const line = (cells: string[]) => cells.map((v, k) => (k < 3 ? v.padEnd(widths[k]!) : v.padStart(widths[k]!))).join('  ');
   const text = [
-    `explainer faithfulness on ${slices.length} phantom test slices with bleeds (model ${model}, input ${c}×${n}×${n}; gradient ${o.samples} samples, partition ${o['max-evals']} evaluations ${masker}; explaining the ${output}; ${threads} threads)`,
-    `pointing: top pixel within ${DILATE} px of the mask (chance: a random pixel); pos. in mask: share of positive attribution inside the mask (mask area: what a uniform map gives);`,
-    `deletion AUC: mean probability while the top ${pct(deletionMax)} of pixels are blurred away in ${steps} steps (lower is better; random: ${randomOrders} random orders)`,
+    `explainer faithfulness on phantom slices with bleeds (model ${model}, trained on ${data}, input ${c}×${n}×${n}; gradient ${o.samples} samples, partition ${o['max-evals']} evaluations ${masker}; explaining the ${output}; region ${region}; reference ${reference}; ${threads} threads)`,
+    `pointing: top pixel within ${DILATE} px of the mask (chance: a random pixel); top k%: share of the k% most-attributed pixels within ${DILATE} px of the mask; pos. in mask: share of positive attribution inside the mask (mask area: what a uniform map gives);`,
+    `outside: share of |attribution| outside the intracranial region, zeroed; deletion / insertion AUC: mean probability while the top ${pct(deletionMax)} of pixels are blurred away (lower is better) / put back into the blurred slice (higher is better), ${steps} steps; random: ${randomOrders} random orders`,
     '',
     line(header),
     line(widths.map((w) => '-'.repeat(w))),
     ...table.map(line),
   ].join('\n');
   process.stdout.write(`${text}\n`);
-
-  const figure = join(out, 'deletion.png');
-  deletionFigure(rows, figure);
-  writeFileSync(join(out, 'explain-bench.json'), JSON.stringify({ model, data, input: [c, n, n], slices: slices.map((s) => s.sop), options: o, rows }, null, 2) + '\n');
-  process.stdout.write(`\ndeletion curves: ${figure}\nexample figures: ${join(out, 'examples')}/<SOPInstanceUID>_<method>.png\n`);
+  writeFileSync(join(out, 'explain-bench.json'), JSON.stringify({ model, data, input: [c, n, n], sets: sets.map((s) => ({ name: s.name, slices: s.slices.map((x) => x.sop) })), options: o, rows }, null, 2) + '\n');
+  process.stdout.write(`\ndeletion curves: ${join(out, 'deletion-<set>.png')}\nexample figures: ${join(out, 'examples')}/<set>_<SOPInstanceUID>_<method>.png\n`);
 }
 
 await main();

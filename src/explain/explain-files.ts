@@ -5,7 +5,9 @@ import { LABELS, type Label } from '../data/labels.js';
 import decodeForPrediction from '../data/workers/predict-worker.js';
 import { type ModelCard, loadModelFolder } from '../models/folder.js';
 import { type RejectedFile, expandInputs, isFirstOfSop, readPredictionCard } from '../models/predict.js';
+import { fileBrainRegion } from '../preprocess/intracranial.js';
 import { readBackground } from './background.js';
+import { checkReference, checkRegion, emptyHead, type ExplainReference, type ExplainRegion, restrictToRegion } from './region.js';
 import { GradientExplainer } from './gradient.js';
 import type { MaskerKind } from './masker.js';
 import { explainModel } from './model.js';
@@ -44,6 +46,8 @@ export function checkMethod(method: string): ExplainMethod {
 export interface OpenExplainerOptions extends ExplainerOptions {
   /** Gradient: expected-gradient samples per input (default 200). */
   samples?: number;
+  /** Gradient: σ of the noise added to each path point (shap's local_smoothing; default 0). */
+  smoothing?: number;
   /** Partition: model evaluations per input and label (default 500). */
   maxEvals?: number;
   /** Partition: how hidden regions are filled (default the explainer's, blur). */
@@ -63,7 +67,7 @@ export async function openExplainer(modelDir: string, method: ExplainMethod, opt
   switch (checkMethod(method)) {
     case 'gradient': {
       const background = readBackground(dir);
-      return GradientExplainer.open(m, background.data, { ...base, samples: opts.samples, batch: opts.batch });
+      return GradientExplainer.open(m, background.data, { ...base, samples: opts.samples, batch: opts.batch, smoothing: opts.smoothing });
     }
     case 'partition':
       return PartitionExplainer.open(m, { ...base, maxEvals: opts.maxEvals, masker: opts.masker, batch: opts.batch });
@@ -81,6 +85,10 @@ export interface ExplainFilesOptions extends Omit<OpenExplainerOptions, 'labels'
   onFile?: (file: FileExplanation) => void | Promise<void>;
   /** Keep every FileExplanation in the result (default true; false when onFile consumes them, to keep memory flat). */
   keep?: boolean;
+  /** Where maps are kept (default 'intracranial': zero outside the skull's inner table, found from the HU image). */
+  region?: ExplainRegion;
+  /** What each slice is explained against (default 'empty-head' where a brain region is found; see emptyHead). */
+  reference?: ExplainReference;
 }
 
 export interface FileExplanation {
@@ -96,6 +104,8 @@ export interface FileExplanation {
   explanations: Explanation[];
   /** Wall-clock seconds explaining this slice (all labels). */
   seconds: number;
+  /** The intracranial region at N×N the maps were restricted to; undefined with region 'image' or when none was found. */
+  region?: Uint8Array;
 }
 
 export interface ExplainFilesResult {
@@ -141,6 +151,8 @@ export async function explainFiles(modelDir: string, inputs: readonly string[], 
   const model = resolve(modelDir);
   const method = checkMethod(options.method ?? 'gradient');
   const labels = labelIndices(options.labels);
+  const region = checkRegion(options.region ?? 'intracranial', 'explainFiles');
+  const reference = checkReference(options.reference ?? 'empty-head', 'explainFiles');
   const card = readPredictionCard(model);
   const { size, channels, windows } = card.input;
 
@@ -161,8 +173,12 @@ export async function explainFiles(modelDir: string, inputs: readonly string[], 
         rejected.push({ path: r.path, code: r.code, reason: r.reason });
       } else if (isFirstOfSop(firstPath, r, rejected)) {
         const t0 = performance.now();
-        const explanations = await explainer!.explain(decoded.tensors, labels);
-        const file: FileExplanation = { path: r.path, sop: r.sop, study: r.study, series: r.series, patient: r.patient, input: decoded.tensors, explanations, seconds: (performance.now() - t0) / 1000 };
+        const brain = region === 'intracranial' || reference === 'empty-head' ? await fileBrainRegion(r.path, size) : undefined;
+        const context = brain && reference === 'empty-head' ? { reference: emptyHead(decoded.tensors, brain.soft, channels) } : {};
+        const explanations = await explainer!.explain(decoded.tensors, labels, context);
+        const mask = region === 'intracranial' ? brain?.region : undefined;
+        if (mask) restrictToRegion(explanations, mask);
+        const file: FileExplanation = { path: r.path, sop: r.sop, study: r.study, series: r.series, patient: r.patient, input: decoded.tensors, explanations, seconds: (performance.now() - t0) / 1000, region: mask };
         explained++;
         await options.onFile?.(file);
         if (keep) files.push(file);

@@ -7,7 +7,7 @@
 // graph. Σ_i φ_i = f(x) − E_b f(b) holds in expectation; the estimate's error shrinks with samples.
 import { compileInference, compileInputGradient, NAMES, openSession, ort, outputShape, runSession } from '../engine/index.js';
 import { seededRandom, shuffleInPlace } from '../data/random.js';
-import { type ExplainModel, type Explainer, type ExplainerOptions, type Explanation, checkOutput } from './types.js';
+import { type ExplainContext, type ExplainModel, type Explainer, type ExplainerOptions, type Explanation, checkOutput } from './types.js';
 
 /**
  * How the points are drawn. 'stratified' (default): the background is cycled through in seeded
@@ -27,9 +27,11 @@ export interface GradientExplainerOptions extends ExplainerOptions {
   sampling?: GradientSampling;
   /** ONNX Runtime's idle-thread spinning (default true, ORT's); false when other work shares the cores. */
   spinning?: boolean;
+  /** shap's local_smoothing: σ of Gaussian noise added to every path point (SmoothGrad), in input units; default 0. */
+  smoothing?: number;
 }
 
-export const GRADIENT_DEFAULTS = { samples: 200, batch: 12, output: 'probability', sampling: 'stratified' } as const;
+export const GRADIENT_DEFAULTS = { samples: 200, batch: 12, output: 'probability', sampling: 'stratified', smoothing: 0 } as const;
 
 /** The points of one explanation: background slice index and path position α, per sample. */
 export interface GradientPoints {
@@ -105,9 +107,11 @@ export class GradientExplainer implements Explainer {
       batch: checkPositiveInteger('batch', opts.batch ?? GRADIENT_DEFAULTS.batch),
       output: checkOutput(opts.output ?? GRADIENT_DEFAULTS.output, 'gradient explainer'),
       sampling: opts.sampling ?? GRADIENT_DEFAULTS.sampling,
+      smoothing: opts.smoothing ?? GRADIENT_DEFAULTS.smoothing,
       seed: opts.seed ?? 0,
       labels: opts.labels,
     };
+    if (!(o.smoothing >= 0 && Number.isFinite(o.smoothing))) throw new Error(`gradient explainer: smoothing ${o.smoothing} must be a finite σ ≥ 0`);
     if (o.sampling !== 'stratified' && o.sampling !== 'iid') throw new Error(`gradient explainer: sampling '${String(o.sampling)}': expected stratified or iid`);
     if (o.labels) checkLabels(o.labels, k);
     const logit = o.output === 'logit';
@@ -139,7 +143,7 @@ export class GradientExplainer implements Explainer {
     return this.background.length / (c * h * w);
   }
 
-  async explain(x: Float32Array, labels?: readonly number[]): Promise<Explanation[]> {
+  async explain(x: Float32Array, labels?: readonly number[], context: ExplainContext = {}): Promise<Explanation[]> {
     const started = performance.now();
     const [c, h, w] = this.inputShape;
     const pixels = h * w;
@@ -155,8 +159,12 @@ export class GradientExplainer implements Explainer {
     const px = atX.probabilities;
     const fx = logit ? atX.logits! : px;
 
+    // With a reference image, the one background this input's paths start from (and E f(b) = f(reference)).
+    const background = context.reference ?? this.background;
+    if (background.length % per !== 0) throw new Error(`gradient explainer: a reference of ${background.length} values for ${c}×${h}×${w} inputs`);
+    const reference = context.reference ? await this.referenceOf(context.reference) : this.reference;
     const { samples, batch } = this.opts;
-    const points = gradientPoints(this.opts.seed, samples, this.backgroundCount, this.opts.sampling);
+    const points = gradientPoints(this.opts.seed, samples, background.length / per, this.opts.sampling);
     const nl = asked.length;
     const maps = asked.map(() => new Float64Array(pixels));
     // Each run: `pointsPerRun` points, one forward pass each, and nl gradient rows per point (one-hot
@@ -165,6 +173,8 @@ export class GradientExplainer implements Explainer {
     const input = new Float32Array(pointsPerRun * per);
     const seed = new Float32Array(pointsPerRun * nl * k);
     for (let i = 0; i < pointsPerRun; i++) for (let l = 0; l < nl; l++) seed[(i * nl + l) * k + asked[l]!] = 1;
+    const sigma = this.opts.smoothing;
+    const noise = sigma > 0 ? gaussian(seededRandom(this.opts.seed + 1)) : undefined;
     for (let s0 = 0; s0 < samples; s0 += pointsPerRun) {
       const n = Math.min(pointsPerRun, samples - s0);
       for (let i = 0; i < n; i++) {
@@ -172,8 +182,8 @@ export class GradientExplainer implements Explainer {
         const a = points.alpha[s0 + i]!;
         const dst = i * per;
         for (let j = 0; j < per; j++) {
-          const bj = this.background[b + j]!;
-          input[dst + j] = bj + a * (x[j]! - bj);
+          const bj = background[b + j]!;
+          input[dst + j] = bj + a * (x[j]! - bj) + (noise ? sigma * noise() : 0);
         }
       }
       const out = await runSession(
@@ -188,7 +198,7 @@ export class GradientExplainer implements Explainer {
         const gi = r * per;
         for (let ch = 0; ch < c; ch++) {
           const off = ch * pixels;
-          for (let p = 0; p < pixels; p++) map[p] += g[gi + off + p]! * (x[off + p]! - this.background[b + off + p]!);
+          for (let p = 0; p < pixels; p++) map[p] += g[gi + off + p]! * (x[off + p]! - background[b + off + p]!);
         }
       }
     }
@@ -203,14 +213,43 @@ export class GradientExplainer implements Explainer {
         map[p] = v;
         sum += v;
       }
-      const expectedSum = fx[label]! - this.reference[label]!;
+      const expectedSum = fx[label]! - reference[label]!;
       return { label, method: this.method, probability: px[label]!, map, additivityError: sum - expectedSum, expectedSum, seconds };
     });
+  }
+
+  /** The explained output's mean over the slices of `images` (count × C × N × N). */
+  private async referenceOf(images: Float32Array): Promise<Float64Array> {
+    const [c, h, w] = this.inputShape;
+    const count = images.length / (c * h * w);
+    const logit = this.opts.output === 'logit';
+    const out = await runInference(this.inference, images, [count, c, h, w], logit);
+    const f = logit ? out.logits! : out.probabilities;
+    const k = this.labelCount;
+    const mean = new Float64Array(k);
+    for (let i = 0; i < count * k; i++) mean[i % k] += f[i]! / count;
+    return mean;
   }
 
   async release(): Promise<void> {
     await Promise.all([this.gradient.release(), this.inference.release()]);
   }
+}
+
+/** Standard normal draws from a uniform source (Box–Muller, both values used). */
+function gaussian(random: () => number): () => number {
+  let spare: number | undefined;
+  return () => {
+    if (spare !== undefined) {
+      const v = spare;
+      spare = undefined;
+      return v;
+    }
+    const r = Math.sqrt(-2 * Math.log(1 - random()));
+    const t = 2 * Math.PI * random();
+    spare = r * Math.sin(t);
+    return r * Math.cos(t);
+  };
 }
 
 function checkLabels(labels: readonly number[], k: number): void {

@@ -7,3 +7,4 @@ export * from './gradient.js';
 export * from './masker.js';
 export * from './partition.js';
 export * from './explain-files.js';
+export * from './region.js';

@@ -30,6 +30,8 @@ export interface MaskerOptions {
   blurKernel?: number;
   /** Inpainting window radius; default 3 (cv2.inpaint's radius in shap). */
   inpaintRadius?: number;
+  /** Blur masker: the image hidden pixels take (C×H×W) in place of the blurred copy, e.g. an empty head. */
+  fill?: Float32Array;
 }
 
 /** The default blur kernel for an image side n: shap's blur(128,128) at 224, scaled, made odd. */
@@ -201,7 +203,8 @@ export class ImageMasker {
     this.kind = kind;
     this.shape = shape;
     this.x = x;
-    if (kind === 'blur') this.blurred = boxBlur(x, shape, options.blurKernel);
+    if (options.fill && options.fill.length !== x.length) throw new Error(`masker: a fill image of ${options.fill.length} values for a ${c}×${h}×${w} image`);
+    if (kind === 'blur') this.blurred = options.fill ?? boxBlur(x, shape, options.blurKernel);
     else if (kind === 'inpaint') this.scratch = inpaintScratch(shape, options.inpaintRadius ?? 3);
     else throw new Error(`unknown masker '${String(kind)}' (blur or inpaint)`);
   }

@@ -23,7 +23,7 @@ import { performance } from 'node:perf_hooks';
 import { seededRandom } from '../data/random.js';
 import { NAMES, compileInference, openSession, ort, runSession } from '../engine/index.js';
 import { type ImageShape, ImageMasker, type MaskerKind, type MaskerOptions, type PartitionTree, fillRect, partitionTree } from './masker.js';
-import { type ExplainModel, type ExplainOutput, type Explainer, type ExplainerOptions, type Explanation, checkOutput } from './types.js';
+import { type ExplainContext, type ExplainModel, type ExplainOutput, type Explainer, type ExplainerOptions, type Explanation, checkOutput } from './types.js';
 
 export interface PartitionOptions extends MaskerOptions {
   /** Model evaluations per input, f(x) and f(fully masked) included (shap's max_evals); default 500. */
@@ -325,18 +325,20 @@ export class PartitionExplainer implements Explainer {
   };
 
   /** Owen values of every output for x, with the run's details (evaluations, tree, exact regions). */
-  async owen(x: Float32Array, labels: readonly number[] = this.labels): Promise<OwenResult> {
-    const { maxEvals, masker, batch, blurKernel, inpaintRadius } = this.options;
+  async owen(x: Float32Array, labels: readonly number[] = this.labels, context: ExplainContext = {}): Promise<OwenResult> {
+    const { maxEvals, batch, blurKernel, inpaintRadius } = this.options;
+    // A reference image is what hidden pixels take: the blur masker with that fill.
+    const masker = context.reference ? 'blur' : this.options.masker;
     const result = await partitionShap(x, this.inputShape, this.evaluate, {
-      maxEvals, masker, batch, blurKernel, inpaintRadius, priority: labels, seed: this.seed, buffer: this.buffer, tree: this.tree,
+      maxEvals, masker, batch, blurKernel, inpaintRadius, fill: context.reference, priority: labels, seed: this.seed, buffer: this.buffer, tree: this.tree,
     });
     this.lastEvaluations = result.evaluations;
     return result;
   }
 
-  async explain(x: Float32Array, labels: readonly number[] = this.labels): Promise<Explanation[]> {
+  async explain(x: Float32Array, labels: readonly number[] = this.labels, context: ExplainContext = {}): Promise<Explanation[]> {
     const start = performance.now();
-    const r = await this.owen(x, labels);
+    const r = await this.owen(x, labels, context);
     const plane = this.inputShape[1] * this.inputShape[2];
     const k = r.outputs;
     const maps = labels.map((label) => {

@@ -44,6 +44,10 @@ export interface Explanation {
   expectedSum: number;
   /** Wall-clock seconds for this input (all requested labels together), repeated on each label. */
   seconds: number;
+  /** With a region (explainFiles' default): the share of |attribution| outside it, set to 0 in `map`. */
+  outsideShare?: number;
+  /** With a region: the sum of the attribution set to 0 (Σ map + outsideSum = expectedSum + additivityError). */
+  outsideSum?: number;
 }
 
 export interface ExplainerOptions {
@@ -56,10 +60,20 @@ export interface ExplainerOptions {
   output?: ExplainOutput;
 }
 
+/** What one input is explained against, when not the explainer's default. */
+export interface ExplainContext {
+  /**
+   * A reference image (C×N×N) for this input: the gradient explainer's single background (its path
+   * starts there), partition SHAP's value for hidden pixels. E.g. emptyHead(x, …): the slice with
+   * its brain made uniform, so that only what differs from a normal brain is attributed.
+   */
+  reference?: Float32Array;
+}
+
 /** An explainer with its ONNX Runtime session(s) open, for explaining many inputs in a row. */
 export interface Explainer {
   readonly method: ExplainMethod;
   /** Explains one input (C×N×N float32 in [0, 1]); one Explanation per requested label, in the order asked. */
-  explain(x: Float32Array, labels?: readonly number[]): Promise<Explanation[]>;
+  explain(x: Float32Array, labels?: readonly number[], context?: ExplainContext): Promise<Explanation[]>;
   release(): Promise<void>;
 }

@@ -1,10 +1,12 @@
 // Attribution overlays for the service: one label's SHAP map of one stored slice, computed on first
 // request with the model folder's explainer (expected gradients over its background sample, as
-// `ich explain` does), one at a time, and kept under DATA/attributions/ for every later request.
+// `ich explain` does, shown inside the intracranial region), one at a time, and kept under
+// DATA/attributions/ for every later request.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openExplainer } from '../explain/explain-files.js';
+import { emptyHead, restrictToRegion } from '../explain/region.js';
 import type { Explainer } from '../explain/types.js';
 import { absPercentile, SHAP_LIMIT_PERCENTILE } from '../figures/shap.js';
 import { readModelCard, type ModelCard } from '../models/folder.js';
@@ -68,7 +70,7 @@ export class SliceAttributions {
     this.samples = opts.samples ?? DEFAULT_OVERLAY_SAMPLES;
     if (!(Number.isInteger(this.samples) && this.samples >= 1)) throw new Error(`overlay samples ${this.samples}: expected an integer ≥ 1`);
     // Keyed by the graph's bytes, so a retrained model in the same folder never shows old maps.
-    this.dir = join(dataDir, 'attributions', `${sha(readFileSync(join(model, 'model.onnx')), 16)}-g${this.samples}`);
+    this.dir = join(dataDir, 'attributions', `${sha(readFileSync(join(model, 'model.onnx')), 16)}-g${this.samples}-empty-head`);
   }
 
   /** The reason overlays are unavailable for this model, if they are. */
@@ -127,7 +129,11 @@ export class SliceAttributions {
   private async explain(path: string, label: number): Promise<Float32Array> {
     const x = await sliceModelInput(this.decoder, path, this.card, 'explained');
     this.explainer ??= openExplainer(this.model, 'gradient', { samples: this.samples, threads: this.opts.threads });
-    const [e] = await (await this.explainer).explain(x, [label]);
+    // As ich explain does: against the slice's empty head, shown inside the skull's inner table.
+    const brain = await this.decoder.region(path, this.card.input.size);
+    const context = brain ? { reference: emptyHead(x, brain.soft, this.card.input.channels) } : {};
+    const [e] = await (await this.explainer).explain(x, [label], context);
+    if (brain) restrictToRegion([e!], brain.region);
     return e!.map;
   }
 

@@ -1,9 +1,10 @@
 // The service's pool of decoding threads (see workers/decode-worker.ts): a task that outgrows the
 // thread's heap, or runs past the time limit, ends its thread and comes back as a refusal.
 import type { Piscina } from 'piscina';
-import { DECODE_RESOURCE_LIMITS, workerPool } from '../data/pool.js';
+import { DECODE_RESOURCE_LIMITS, defaultThreads, workerPool } from '../data/pool.js';
 import type { PredictTask, PredictTaskResult } from '../data/workers/predict-worker.js';
 import type { CheckedInstance, DecodeTask, PngResult } from './workers/decode-worker.js';
+import type { BrainRegion } from '../preprocess/intracranial.js';
 import type { Overlay } from './render.js';
 
 /** Longest a file may take to decode in the service. */
@@ -21,7 +22,8 @@ function refusal(err: unknown): Refusal {
 export class DecodePool {
   private readonly pool: Piscina;
 
-  constructor(threads = 2) {
+  /** `threads` default: one per core but one, which stays for the event loop (at least one). */
+  constructor(threads = Math.max(1, defaultThreads() - 1)) {
     this.pool = workerPool(new URL('./workers/decode-worker.js', import.meta.url), threads, DECODE_RESOURCE_LIMITS);
   }
 
@@ -48,6 +50,11 @@ export class DecodePool {
   /** Model inputs as ich predict makes them (see decodeForPrediction). */
   modelInput(task: PredictTask): Promise<PredictTaskResult> {
     return this.run<PredictTaskResult>({ kind: 'input', ...task }, (r) => ({ records: task.paths.map((path) => ({ path, ...r })), tensors: new Float32Array(0) }));
+  }
+
+  /** The brain region of a stored slice at side `size`: where attributions are shown, and the empty head's soft part (undefined: none found). */
+  region(path: string, size: number): Promise<BrainRegion | undefined> {
+    return this.run<BrainRegion | undefined>({ kind: 'region', path, size }, () => undefined);
   }
 
   close(): Promise<void> {

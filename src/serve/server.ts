@@ -42,7 +42,7 @@ export interface ServeOptions {
   redis?: string;
   /** Studies analysed at once (default 1 in this process, 8 with workers). */
   concurrency?: number;
-  /** Threads that check uploads and decode slices to show (default 2). */
+  /** Threads that check uploads and decode slices to show (default: one per core but one). */
   decodeThreads?: number;
 }
 

@@ -167,3 +167,24 @@ test('the same seed gives the same files; another seed gives others', async () =
   assert.equal(digest(a.out), digest(b.out));
   assert.notEqual(digest(a.out), digest(c.out));
 });
+
+test('--style b: another look of the same anatomy (other outlines, skulls, noise, bleeds), labels still matching masks; style a unchanged by its existence', async () => {
+  const a = await synthesize({ out: tmp.file('style-a'), studies: 4, seed: 31, size: 64, positiveShare: 0.5, corrupt: 0, threads: 1 });
+  const b = await synthesize({ out: tmp.file('style-b'), studies: 4, seed: 31, size: 64, positiveShare: 0.5, corrupt: 0, threads: 1, style: 'b' });
+  const b2 = await synthesize({ out: tmp.file('style-b2'), studies: 4, seed: 31, size: 64, positiveShare: 0.5, corrupt: 0, threads: 2, style: 'b' });
+  const files = (dir: string) => readdirSync(join(dir, 'images')).sort();
+  // Same plan draws first: the same SOPInstanceUIDs and slice counts, other pixels.
+  assert.deepEqual(files(b.out), files(a.out));
+  const bytes = (dir: string, f: string) => readFileSync(join(dir, 'images', f));
+  assert.ok(files(a.out).every((f) => !bytes(a.out, f).equals(bytes(b.out, f))), 'every style-b file differs from style a');
+  assert.ok(files(b.out).every((f) => bytes(b.out, f).equals(bytes(b2.out, f))), 'style b is deterministic in the seed');
+  const planA = planStudy(0, { seed: 31, size: 64, positiveShare: 0.5, compress: true });
+  assert.deepEqual(planStudy(0, { seed: 31, size: 64, positiveShare: 0.5, compress: true, style: 'a' }), planA, 'style a plans as before');
+  const planB = planStudy(0, { seed: 31, size: 64, positiveShare: 0.5, compress: true, style: 'b' });
+  assert.ok(planB.head.styleB && !planA.head.styleB);
+  const { labels } = await readLabelsCsv(join(b.out, 'labels.csv'));
+  for (const [sop, m] of readPhantomMasks(join(b.out, 'masks'))) {
+    SUBTYPES.forEach((s) => assert.equal(labels.get(sop)![LABELS.indexOf(s)], m.masks[s].some((v) => v === 1) ? 1 : 0, `${sop} ${s}`));
+  }
+  await assert.rejects(synthesize({ out: tmp.file('style-x'), studies: 1, style: 'x' as 'a' }), /--style x: expected a or b/);
+});

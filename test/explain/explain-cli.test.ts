@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { LABELS } from '../../src/data/labels.js';
 import { synthesize } from '../../src/data/phantom/synth.js';
+import { fileBrainRegion } from '../../src/preprocess/intracranial.js';
 import { readPhantomMasks } from '../../src/data/phantom/masks.js';
 import { explainFiles, parseLabels } from '../../src/explain/index.js';
 import { shapLayout } from '../../src/figures/shap.js';
@@ -21,6 +22,8 @@ interface ExplainLine {
   method: string;
   additivity_error: number;
   expected_sum: number;
+  outside_share: number | null;
+  outside_sum: number | null;
   seconds: number;
 }
 
@@ -69,6 +72,9 @@ async function checkRun(method: string, lines: ExplainLine[], labels: string[], 
     assert.equal(raw.length, SIZE * SIZE * 4);
     let sum = 0;
     for (let i = 0; i < SIZE * SIZE; i++) sum += raw.readFloatLE(i * 4);
+    // The maps are kept inside the intracranial region: what was set to 0 outside it is reported.
+    assert.ok(typeof l.outside_sum === 'number' && l.outside_share! >= 0 && l.outside_share! <= 1, `outside fields of ${JSON.stringify(l)}`);
+    sum += l.outside_sum!;
     assert.ok(Math.abs(sum - l.expected_sum - l.additivity_error) <= 1e-4 + 1e-3 * Math.abs(l.expected_sum), `map of ${l.label} sums to ${sum}, expected ${l.expected_sum} + ${l.additivity_error}`);
   }
   for (const sop of sops) {
@@ -130,6 +136,27 @@ describe('ich explain', () => {
       assert.ok(Math.abs(l.expected_sum - want) < 1e-3 * Math.max(1, Math.abs(want)), `${l.label}: logit sum ${l.expected_sum}, expected ${want}`);
     }
     assert.ok(z.some((l, i) => Math.abs(l.expected_sum - p[i]!.expected_sum) > 1e-3), 'logit and probability sums differ');
+  });
+
+  it('--region intracranial (the default) zeroes the maps outside the skull found from the HU image; --region image keeps them whole', async () => {
+    const run = (region: string, maps: string) => {
+      const r = runCli(['explain', '--model', model, files[0]!, '--method', 'gradient', '--samples', '16', '--labels', 'any', '--maps', maps, '--json', '--threads', '1', '--region', region, '--reference', 'default']);
+      assert.equal(r.status, 0, r.stderr);
+      const [line] = jsonLines(r.stdout);
+      const raw = readFileSync(join(maps, `${line!.sop}_any.f32`));
+      return { line: line!, map: Float32Array.from({ length: SIZE * SIZE }, (_, i) => raw.readFloatLE(i * 4)) };
+    };
+    const inside = run('intracranial', tmp.file('region-ic'));
+    const whole = run('image', tmp.file('region-image'));
+    const mask = (await fileBrainRegion(files[0]!, SIZE))!.region;
+    assert.ok(mask && mask.some((v) => v) && mask.some((v) => !v), 'the phantom slice has a skull');
+    for (let i = 0; i < mask.length; i++) assert.equal(inside.map[i], mask[i] ? whole.map[i] : 0, `pixel ${i}`);
+    assert.ok(whole.map.some((v, i) => !mask[i] && v !== 0), 'the whole map has attribution outside the skull');
+    assert.equal(whole.line.outside_share, null);
+    assert.ok(inside.line.outside_share! > 0);
+    // Against the empty head (the default), nothing outside the brain's soft tissue differs, so nothing there is attributed.
+    const empty = runCli(['explain', '--model', model, files[0]!, '--method', 'gradient', '--samples', '16', '--labels', 'any', '--json', '--threads', '1', '--region', 'image']);
+    assert.equal(empty.status, 0, empty.stderr);
   });
 
   it('rejects bad flags with a clear error and a non-zero exit', () => {

@@ -5,6 +5,7 @@ import { basename, join } from 'node:path';
 import { LABELS } from '../../data/labels.js';
 import { DEFAULT_MAX_EVALS, DEFAULT_SAMPLES, EXPLAIN_METHODS, type FileExplanation, MASKERS, explainFiles, parseLabels } from '../../explain/explain-files.js';
 import type { MaskerKind } from '../../explain/masker.js';
+import { EXPLAIN_REFERENCES, EXPLAIN_REGIONS, type ExplainReference, type ExplainRegion } from '../../explain/region.js';
 import { EXPLAIN_OUTPUTS, type ExplainMethod, type ExplainOutput } from '../../explain/types.js';
 import { shapCaption, shapFigure } from '../../figures/shap.js';
 import { intOption } from '../options.js';
@@ -18,6 +19,8 @@ interface ExplainFlags {
   maxEvals: number;
   masker?: MaskerKind;
   output: ExplainOutput;
+  region: ExplainRegion;
+  reference: ExplainReference;
   out?: string;
   maps?: string;
   json?: boolean;
@@ -62,9 +65,11 @@ export function registerExplain(program: Command): void {
     .option('--max-evals <n>', 'partition: model evaluations per slice (shared by all requested labels: each evaluation gives all six outputs)', intOption('--max-evals'), DEFAULT_MAX_EVALS)
     .addOption(new Option('--masker <kind>', 'partition: how hidden regions are filled').choices(MASKERS))
     .addOption(new Option('--output <kind>', 'what the attributions explain: each label\'s probability, or its logit (log-odds, which does not saturate near 0 and 1)').choices(EXPLAIN_OUTPUTS).default('probability'))
+    .addOption(new Option('--region <where>', 'where maps are kept: intracranial (inside the skull\'s inner table, found from the HU image; attribution elsewhere set to 0) or image').choices(EXPLAIN_REGIONS).default('intracranial'))
+    .addOption(new Option('--reference <what>', 'what each slice is explained against: empty-head (the slice with its brain made uniform, where a skull is found) or default (gradient: the training background; partition: the masker)').choices(EXPLAIN_REFERENCES).default('empty-head'))
     .option('--out <dir>', 'write one figure per slice: DIR/<SOPInstanceUID>.png')
     .option('--maps <dir>', 'write each map as raw little-endian float32, N×N: DIR/<SOPInstanceUID>_<label>.f32')
-    .option('--json', 'print one JSON object per slice and label: file, sop, label, probability, method, additivity_error, seconds')
+    .option('--json', 'print one JSON object per slice and label: file, sop, label, probability, method, additivity_error, outside_share (share of |attribution| outside the region, set to 0 in the maps), outside_sum (its sum), seconds')
     .option('--threads <n>', 'ONNX Runtime threads', intOption('--threads'))
     .option('--seed <n>', 'seed of the sampling', intOption('--seed', 0), 1)
     .action(async (inputs: string[], f: ExplainFlags) => {
@@ -87,7 +92,7 @@ export function registerExplain(program: Command): void {
           if (f.json) {
             bar.stop();
             process.stdout.write(
-              JSON.stringify({ file: file.path, sop: file.sop, label: LABELS[e.label], probability: e.probability, method: e.method, additivity_error: e.additivityError, expected_sum: e.expectedSum, seconds: e.seconds }) + '\n',
+              JSON.stringify({ file: file.path, sop: file.sop, label: LABELS[e.label], probability: e.probability, method: e.method, additivity_error: e.additivityError, expected_sum: e.expectedSum, outside_share: e.outsideShare ?? null, outside_sum: e.outsideSum ?? null, seconds: e.seconds }) + '\n',
             );
           }
         }
@@ -100,6 +105,8 @@ export function registerExplain(program: Command): void {
         maxEvals: f.maxEvals,
         masker: f.masker,
         output: f.output,
+        region: f.region,
+        reference: f.reference,
         threads: f.threads,
         seed: f.seed,
         keep: false,

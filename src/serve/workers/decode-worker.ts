@@ -8,12 +8,14 @@ import { huFromStored } from '../../dicom/hu.js';
 import { checkSliceHeader } from '../../dicom/load.js';
 import { checkUids } from '../../dicom/plausibility.js';
 import { parseDicomFile } from '../../dicom/read.js';
+import { type BrainRegion, fileBrainRegion } from '../../preprocess/intracranial.js';
 import { type Overlay, pngOf, windowedSlice } from '../render.js';
 
 export type DecodeTask =
   | { kind: 'check'; bytes: Uint8Array }
   | { kind: 'png'; path: string; window: string; overlay?: Overlay }
-  | ({ kind: 'input' } & PredictTask);
+  | ({ kind: 'input' } & PredictTask)
+  | { kind: 'region'; path: string; size: number };
 
 /** What an upload's check found: its identifiers, or why it is refused. */
 export type CheckedInstance = { ok: true; sop: string; sopClassUID: string; study: string; series: string } | { ok: false; code: string; reason: string };
@@ -48,7 +50,12 @@ async function renderPng(task: Extract<DecodeTask, { kind: 'png' }>): Promise<Pn
   }
 }
 
-export default function decode(task: DecodeTask): Promise<CheckedInstance | PngResult | PredictTaskResult> {
+/** The brain region of a stored slice at the model's input side (undefined: none found, or the file cannot be read). */
+async function region(path: string, size: number): Promise<BrainRegion | undefined> {
+  return fileBrainRegion(path, size).catch(() => undefined);
+}
+
+export default function decode(task: DecodeTask): Promise<CheckedInstance | PngResult | PredictTaskResult | BrainRegion | undefined> {
   switch (task.kind) {
     case 'check':
       return checkInstance(task.bytes);
@@ -56,5 +63,7 @@ export default function decode(task: DecodeTask): Promise<CheckedInstance | PngR
       return renderPng(task);
     case 'input':
       return decodeForPrediction(task);
+    case 'region':
+      return region(task.path, task.size);
   }
 }
