@@ -13,6 +13,7 @@ interface ServeFlags {
   maxUploadMb: number;
   maxStudyInstances: number;
   threads?: number;
+  decodeThreads?: number;
   overlaySamples: number;
   redis?: string;
   concurrency?: number;
@@ -35,12 +36,13 @@ export function registerServe(program: Command): void {
     .option('--max-upload-mb <n>', 'largest request body, MiB', intOption('--max-upload-mb'), 512)
     .option('--max-study-instances <n>', 'most instances one study may hold', intOption('--max-study-instances'), 2000)
     .option('--threads <n>', 'decoding and inference threads', intOption('--threads', 0))
+    .option('--decode-threads <n>', 'threads that check uploads and decode slices to show (default: one per core but one, which stays for the event loop)', intOption('--decode-threads'))
     .option('--redis <url>', 'analyse on ich worker processes through this Redis (redis://HOST:6379) instead of in this process; the workers must see --model and --data at the same paths')
     .option('--concurrency <n>', 'studies analysed at once (default 1 in this process, 8 with --redis)', intOption('--concurrency'))
     .option('--overlay-samples <n>', 'expected-gradient samples per overlay (more: smoother maps, slower first view)', intOption('--overlay-samples'), DEFAULT_OVERLAY_SAMPLES)
     .action(async (f: ServeFlags) => {
       if (!isLoopback(f.host) && !f.token) throw new Error(`--host ${f.host} is not loopback: give --token T, which every request must then carry`);
-      const serve = await buildServer({ model: f.model, data: f.data, token: f.token, maxUploadBytes: f.maxUploadMb * 2 ** 20, maxStudyInstances: f.maxStudyInstances, threads: f.threads, overlaySamples: f.overlaySamples, redis: f.redis, concurrency: f.concurrency });
+      const serve = await buildServer({ model: f.model, data: f.data, token: f.token, maxUploadBytes: f.maxUploadMb * 2 ** 20, maxStudyInstances: f.maxStudyInstances, threads: f.threads, decodeThreads: f.decodeThreads, overlaySamples: f.overlaySamples, redis: f.redis, concurrency: f.concurrency });
       const r = serve.store.recovery;
       if (r.finished || r.removedStaged || r.removedOrphans) {
         process.stderr.write(`ich serve: an earlier process ended mid-upload: ${r.finished} committed upload(s) moved into place, ${r.removedStaged} staged file(s) of uncommitted uploads and ${r.removedOrphans} file(s) without a database row removed\n`);
