@@ -122,34 +122,76 @@ export const PHANTOM_STYLES: readonly PhantomStyle[] = ['a', 'b'];
 /** Share of a positive study's slices that carry a bleed, on average (calibrates study positivity). */
 const POSITIVE_SLICES_PER_POSITIVE_STUDY = 0.25;
 
-function planHead(rng: Rng, size: number): HeadGeometry {
-  const halfWidth = size * rng.uniform(0.3, 0.36);
-  const spacing = rng.uniform(68, 76) / halfWidth;
+type Range = readonly [number, number];
+
+/** The ranges a style draws a head from (lengths in mm, HU, fractions of the image side). */
+export interface HeadRanges {
+  halfWidth: Range;
+  /** Half width in mm (sets the pixel spacing). */
+  halfWidthMm: Range;
+  centre: number;
+  tilt: number;
+  aspect: Range;
+  scalp: Range;
+  outerTable: Range;
+  diploe: Range;
+  innerTable: Range;
+  csfRim: Range;
+  cortex: Range;
+  grey: Range;
+  white: Range;
+  csf: Range;
+  scalpHu: Range;
+  corticalBone: Range;
+  diploeHu: Range;
+  sulci: { count: Range; depth: Range; width: Range };
+  textureFrequency: Range;
+  textureAmplitude: Range;
+  pineal: { chance: number; hu: Range; radius: Range };
+  choroid: { chance: number; hu: Range; radius: Range };
+  streaks: Range;
+}
+
+/** Style a's heads. */
+export const HEAD_RANGES_A: HeadRanges = {
+  halfWidth: [0.3, 0.36], halfWidthMm: [68, 76], centre: 0.04, tilt: 0.2, aspect: [1.12, 1.28],
+  scalp: [3.5, 6], outerTable: [1.5, 2.5], diploe: [2, 3.5], innerTable: [1.2, 2], csfRim: [0.8, 2], cortex: [2.8, 4],
+  grey: [35, 41], white: [25, 31], csf: [3, 12], scalpHu: [20, 40], corticalBone: [1200, 1700], diploeHu: [720, 950],
+  sulci: { count: [28, 44], depth: [5, 13], width: [0.9, 1.6] }, textureFrequency: [0.01, 0.04], textureAmplitude: [0.6, 1.6],
+  pineal: { chance: 0.6, hu: [120, 380], radius: [1.5, 3] }, choroid: { chance: 0.7, hu: [110, 350], radius: [1.5, 3] }, streaks: [10, 35],
+};
+
+/** A head drawn from a style's ranges (the order of the draws is part of the style: the same seed, the same head). */
+export function drawHead(rng: Rng, size: number, r: HeadRanges): HeadGeometry {
+  const u = (range: Range) => rng.uniform(range[0], range[1]);
+  const halfWidth = size * u(r.halfWidth);
+  const spacing = u(r.halfWidthMm) / halfWidth;
+  const calcification = (c: HeadRanges['pineal']) => (rng.chance(c.chance) ? { hu: u(c.hu), radius: u(c.radius) } : undefined);
   return {
     size,
     spacing,
-    cx: size / 2 + rng.uniform(-0.04, 0.04) * size,
-    cy: size / 2 + rng.uniform(-0.04, 0.04) * size,
-    tilt: rng.uniform(-0.2, 0.2),
+    cx: size / 2 + rng.uniform(-r.centre, r.centre) * size,
+    cy: size / 2 + rng.uniform(-r.centre, r.centre) * size,
+    tilt: rng.uniform(-r.tilt, r.tilt),
     halfWidth,
-    halfLength: halfWidth * rng.uniform(1.12, 1.28),
-    scalp: rng.uniform(3.5, 6),
-    outerTable: rng.uniform(1.5, 2.5),
-    diploe: rng.uniform(2, 3.5),
-    innerTable: rng.uniform(1.2, 2),
-    csfRim: rng.uniform(0.8, 2),
-    cortex: rng.uniform(2.8, 4),
-    grey: rng.uniform(35, 41),
-    white: rng.uniform(25, 31),
-    csf: rng.uniform(3, 12),
-    scalpHu: rng.uniform(20, 40),
-    corticalBone: rng.uniform(1200, 1700),
-    diploeHu: rng.uniform(720, 950),
-    sulci: Array.from({ length: rng.int(28, 44) }, () => ({ angle: rng.uniform(0, 2 * Math.PI), depth: rng.uniform(5, 13), width: rng.uniform(0.9, 1.6) })),
-    texture: Array.from({ length: 3 }, () => ({ fu: rng.uniform(0.01, 0.04), fv: rng.uniform(0.01, 0.04), pu: rng.uniform(0, 6.3), pv: rng.uniform(0, 6.3), amplitude: rng.uniform(0.6, 1.6) })),
-    pineal: rng.chance(0.6) ? { hu: rng.uniform(120, 380), radius: rng.uniform(1.5, 3) } : undefined,
-    choroid: rng.chance(0.7) ? { hu: rng.uniform(110, 350), radius: rng.uniform(1.5, 3) } : undefined,
-    streaks: rng.uniform(10, 35),
+    halfLength: halfWidth * u(r.aspect),
+    scalp: u(r.scalp),
+    outerTable: u(r.outerTable),
+    diploe: u(r.diploe),
+    innerTable: u(r.innerTable),
+    csfRim: u(r.csfRim),
+    cortex: u(r.cortex),
+    grey: u(r.grey),
+    white: u(r.white),
+    csf: u(r.csf),
+    scalpHu: u(r.scalpHu),
+    corticalBone: u(r.corticalBone),
+    diploeHu: u(r.diploeHu),
+    sulci: Array.from({ length: rng.int(r.sulci.count[0], r.sulci.count[1]) }, () => ({ angle: rng.uniform(0, 2 * Math.PI), depth: u(r.sulci.depth), width: u(r.sulci.width) })),
+    texture: Array.from({ length: 3 }, () => ({ fu: u(r.textureFrequency), fv: u(r.textureFrequency), pu: rng.uniform(0, 6.3), pv: rng.uniform(0, 6.3), amplitude: u(r.textureAmplitude) })),
+    pineal: calcification(r.pineal),
+    choroid: calcification(r.choroid),
+    streaks: u(r.streaks),
   };
 }
 
@@ -225,7 +267,7 @@ export function planStudy(index: number, opts: PlanOptions): StudyPlan {
     sliceSpacing: 5,
     z0: rng.uniform(-60, 20),
     reverseInstanceNumbers: rng.chance(0.2),
-    head: planHead(rng, opts.size),
+    head: drawHead(rng, opts.size, HEAD_RANGES_A),
     storage: planStorage(rng, index, opts.compress),
     bleeds,
   };

@@ -4,7 +4,7 @@
 // density (hyperacute to subacute, with a swirl of unclotted blood) and irregular extra-axial
 // outlines, and hard negatives the default style lacks: falx calcification, strong beam hardening,
 // patient motion.
-import type { BleedPlan, HeadGeometry, StoragePlan } from './plan.js';
+import { type BleedPlan, drawHead, type HeadGeometry, type HeadRanges, type StoragePlan } from './plan.js';
 import type { Rng } from './random.js';
 
 /** What style 'b' adds to a head: an irregular outline, a calcified falx, motion ghosting. */
@@ -16,34 +16,20 @@ export interface StyleBHead {
   motion?: { dx: number; dy: number; weight: number };
 }
 
-/** Style-b head geometry (the fields the renderer shares with the default style, drawn from other ranges). */
+/** Style b's heads: wider ranges everywhere, other tissue values, rounder or longer, off centre. */
+export const HEAD_RANGES_B: HeadRanges = {
+  halfWidth: [0.25, 0.4], halfWidthMm: [62, 82], centre: 0.07, tilt: 0.5, aspect: [0.98, 1.4],
+  scalp: [2, 9], outerTable: [0.8, 4], diploe: [0.6, 6], innerTable: [0.6, 3], csfRim: [0.3, 3.2], cortex: [2, 5],
+  grey: [30, 45], white: [20, 34], csf: [0, 15], scalpHu: [-40, 60], corticalBone: [900, 2200], diploeHu: [400, 1100],
+  sulci: { count: [12, 60], depth: [3, 18], width: [0.6, 2.6] }, textureFrequency: [0.02, 0.12], textureAmplitude: [0.5, 3],
+  pineal: { chance: 0.8, hu: [100, 600], radius: [1, 4.5] }, choroid: { chance: 0.85, hu: [100, 600], radius: [1, 4.5] }, streaks: [20, 90],
+};
+
+/** Style-b head geometry: drawn from HEAD_RANGES_B, then its outline, falx and motion. */
 export function planHeadB(rng: Rng, size: number): HeadGeometry & { styleB: StyleBHead } {
-  const halfWidth = size * rng.uniform(0.25, 0.4);
-  const spacing = rng.uniform(62, 82) / halfWidth;
+  const head = drawHead(rng, size, HEAD_RANGES_B);
   return {
-    size, spacing,
-    cx: size / 2 + rng.uniform(-0.07, 0.07) * size,
-    cy: size / 2 + rng.uniform(-0.07, 0.07) * size,
-    tilt: rng.uniform(-0.5, 0.5),
-    halfWidth,
-    halfLength: halfWidth * rng.uniform(0.98, 1.4),
-    scalp: rng.uniform(2, 9),
-    outerTable: rng.uniform(0.8, 4),
-    diploe: rng.uniform(0.6, 6),
-    innerTable: rng.uniform(0.6, 3),
-    csfRim: rng.uniform(0.3, 3.2),
-    cortex: rng.uniform(2, 5),
-    grey: rng.uniform(30, 45),
-    white: rng.uniform(20, 34),
-    csf: rng.uniform(0, 15),
-    scalpHu: rng.uniform(-40, 60),
-    corticalBone: rng.uniform(900, 2200),
-    diploeHu: rng.uniform(400, 1100),
-    sulci: Array.from({ length: rng.int(12, 60) }, () => ({ angle: rng.uniform(0, 2 * Math.PI), depth: rng.uniform(3, 18), width: rng.uniform(0.6, 2.6) })),
-    texture: Array.from({ length: 3 }, () => ({ fu: rng.uniform(0.02, 0.12), fv: rng.uniform(0.02, 0.12), pu: rng.uniform(0, 6.3), pv: rng.uniform(0, 6.3), amplitude: rng.uniform(0.5, 3) })),
-    pineal: rng.chance(0.8) ? { hu: rng.uniform(100, 600), radius: rng.uniform(1, 4.5) } : undefined,
-    choroid: rng.chance(0.85) ? { hu: rng.uniform(100, 600), radius: rng.uniform(1, 4.5) } : undefined,
-    streaks: rng.uniform(20, 90),
+    ...head,
     styleB: {
       outline: [2, 3, 4, 5].map((k) => ({ k, amplitude: rng.uniform(0, 0.07 / Math.sqrt(k - 1)), phase: rng.uniform(0, 2 * Math.PI) })),
       falx: rng.chance(0.5) ? { hu: rng.uniform(150, 700), from: rng.uniform(-0.8, -0.2), to: rng.uniform(0.1, 0.7), width: rng.uniform(0.6, 1.8) } : undefined,
