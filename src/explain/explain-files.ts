@@ -174,7 +174,7 @@ export async function explainFiles(modelDir: string, inputs: readonly string[], 
       } else if (isFirstOfSop(firstPath, r, rejected)) {
         const t0 = performance.now();
         const brain = region === 'intracranial' || reference === 'empty-head' ? await fileBrainRegion(r.path, size) : undefined;
-        const context = brain && reference === 'empty-head' ? { reference: emptyHead(decoded.tensors, brain.soft, channels) } : {};
+        const context = brain && reference === 'empty-head' ? { reference: emptyHead(decoded.tensors, brain.soft, channels), focus: brain.region } : {};
         const explanations = await explainer!.explain(decoded.tensors, labels, context);
         const mask = region === 'intracranial' ? brain?.region : undefined;
         if (mask) restrictToRegion(explanations, mask);

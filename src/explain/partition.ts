@@ -53,6 +53,11 @@ export interface OwenOptions extends MaskerOptions {
   buffer?: Float32Array;
   /** partitionTree(H, W), when the caller keeps one (read only). */
   tree?: PartitionTree;
+  /**
+   * Rows [r0, r1) and columns [c0, c1) the partition covers (default the whole image): pixels outside
+   * are never hidden, so the budget resolves the box only (e.g. the brain's bounding box).
+   */
+  box?: readonly [number, number, number, number];
 }
 
 export interface OwenResult {
@@ -153,11 +158,22 @@ export async function partitionShap(x: Float32Array, shape: ImageShape, evaluate
   validate('maxEvals', maxEvals, 2);
   validate('batch', batch, 2);
   const masker = new ImageMasker(options.masker ?? PARTITION_DEFAULTS.masker, x, shape, options);
-  const tree = options.tree && options.tree.height === h && options.tree.width === w ? options.tree : partitionTree(h, w);
+  const [br0, br1, bc0, bc1] = options.box ?? [0, h, 0, w];
+  if (!(br0 >= 0 && br1 <= h && br0 < br1 && bc0 >= 0 && bc1 <= w && bc0 < bc1)) throw new Error(`partition: box ${options.box?.join(',')} outside a ${h}×${w} image`);
+  const [bh, bw] = [br1 - br0, bc1 - bc0];
+  const tree = options.tree && options.tree.height === bh && options.tree.width === bw ? options.tree : partitionTree(bh, bw);
+  const whole = bh === h && bw === w;
   const plane = h * w;
   const buffer = options.buffer && options.buffer.length >= batch * sample ? options.buffer : new Float32Array(batch * sample);
   const keep = new Uint8Array(plane);
+  const boxKeep = whole ? keep : new Uint8Array(bh * bw);
   const random = seededRandom(options.seed ?? 0);
+  /** The box's keep mask into the image's (pixels outside the box always kept). */
+  const toImage = (): void => {
+    if (whole) return;
+    keep.fill(1);
+    for (let r = 0; r < bh; r++) keep.set(boxKeep.subarray(r * bw, (r + 1) * bw), (r + br0) * w + bc0);
+  };
 
   let k = 0;
   let evaluations = 0;
@@ -171,15 +187,17 @@ export async function partitionShap(x: Float32Array, shape: ImageShape, evaluate
     return rows;
   };
   const setKeep = (context: Context | null, extra: number): void => {
-    keep.fill(0);
-    for (let m = context; m; m = m.rest) fillRect(tree, m.node, keep);
-    if (extra >= 0) fillRect(tree, extra, keep);
+    boxKeep.fill(0);
+    for (let m = context; m; m = m.rest) fillRect(tree, m.node, boxKeep);
+    if (extra >= 0) fillRect(tree, extra, boxKeep);
+    toImage();
   };
 
-  // f(x) and f(fully masked).
+  // f(x) and f(fully masked: the box hidden).
   keep.fill(1);
   masker.compose(keep, buffer, 0);
-  keep.fill(0);
+  boxKeep.fill(0);
+  toImage();
   masker.compose(keep, buffer, sample);
   const [fx, fMasked] = await run(2);
   const priorityOutputs = options.priority ?? Array.from({ length: k }, (_, i) => i);
@@ -248,7 +266,7 @@ export async function partitionShap(x: Float32Array, shape: ImageShape, evaluate
     const l = tree.left[i];
     const base = i * k;
     if (l < 0) {
-      const p = tree.rects[4 * i] * w + tree.rects[4 * i + 2];
+      const p = (tree.rects[4 * i] + br0) * w + tree.rects[4 * i + 2] + bc0;
       for (let j = 0; j < k; j++) values[p * k + j] = dvalues[base + j];
       continue;
     }
@@ -265,6 +283,21 @@ export async function partitionShap(x: Float32Array, shape: ImageShape, evaluate
 }
 
 const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
+
+/** Rows [r0, r1) and columns [c0, c1) of the pixels set in `mask` (H×W); undefined when none is. */
+export function boundingBox(mask: Uint8Array, h: number, w: number): [number, number, number, number] | undefined {
+  let [r0, r1, c0, c1] = [h, 0, w, 0];
+  for (let r = 0; r < h; r++) {
+    for (let c = 0; c < w; c++) {
+      if (!mask[r * w + c]) continue;
+      if (r < r0) r0 = r;
+      if (r >= r1) r1 = r + 1;
+      if (c < c0) c0 = c;
+      if (c >= c1) c1 = c + 1;
+    }
+  }
+  return r0 < r1 ? [r0, r1, c0, c1] : undefined;
+}
 
 /** Partition SHAP over an ONNX model's outputs; one ORT session for many inputs. */
 export class PartitionExplainer implements Explainer {
@@ -329,8 +362,9 @@ export class PartitionExplainer implements Explainer {
     const { maxEvals, batch, blurKernel, inpaintRadius } = this.options;
     // A reference image is what hidden pixels take: the blur masker with that fill.
     const masker = context.reference ? 'blur' : this.options.masker;
+    const box = context.focus ? boundingBox(context.focus, this.inputShape[1], this.inputShape[2]) : undefined;
     const result = await partitionShap(x, this.inputShape, this.evaluate, {
-      maxEvals, masker, batch, blurKernel, inpaintRadius, fill: context.reference, priority: labels, seed: this.seed, buffer: this.buffer, tree: this.tree,
+      maxEvals, masker, batch, blurKernel, inpaintRadius, fill: context.reference, priority: labels, seed: this.seed, buffer: this.buffer, tree: box ? undefined : this.tree, box,
     });
     this.lastEvaluations = result.evaluations;
     return result;

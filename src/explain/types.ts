@@ -68,6 +68,8 @@ export interface ExplainContext {
    * its brain made uniform, so that only what differs from a normal brain is attributed.
    */
   reference?: Float32Array;
+  /** Where the evidence can be (N×N, 1 inside): partition SHAP spends its budget on its bounding box only. */
+  focus?: Uint8Array;
 }
 
 /** An explainer with its ONNX Runtime session(s) open, for explaining many inputs in a row. */

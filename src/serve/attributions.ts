@@ -131,7 +131,7 @@ export class SliceAttributions {
     this.explainer ??= openExplainer(this.model, 'gradient', { samples: this.samples, threads: this.opts.threads });
     // As ich explain does: against the slice's empty head, shown inside the skull's inner table.
     const brain = await this.decoder.region(path, this.card.input.size);
-    const context = brain ? { reference: emptyHead(x, brain.soft, this.card.input.channels) } : {};
+    const context = brain ? { reference: emptyHead(x, brain.soft, this.card.input.channels), focus: brain.region } : {};
     const [e] = await (await this.explainer).explain(x, [label], context);
     if (brain) restrictToRegion([e!], brain.region);
     return e!.map;

@@ -354,3 +354,23 @@ test('inpaint masker: additive, f(fully masked) is f of the mean image; a logit 
   }
   assert.ok(worst < 1e-6, `recompiled logits vs logits: ${worst}`);
 });
+
+test('a focus and a reference: the budget covers the focus bounding box only, pixels outside get nothing, each inside exactly Σ w·(x − reference), Σ map = f(x) − f(box hidden)', async () => {
+  const [, h, w] = SHAPE;
+  const focus = new Uint8Array(h * w);
+  focus[2 * w + 3] = focus[5 * w + 6] = 1; // bounding box rows 2–5, columns 3–6
+  const reference = randomImage(7);
+  const e = await open(linear.em, { output: 'logit', maxEvals: 5000, threads: 1 });
+  const explanations = await e.explain(x, ALL, { reference, focus });
+  const want = linearPixelValues(linear.W, x, reference);
+  for (const s of explanations) {
+    for (let p = 0; p < h * w; p++) {
+      const [r, col] = [Math.floor(p / w), p % w];
+      const inBox = r >= 2 && r < 6 && col >= 3 && col < 7;
+      assert.ok(Math.abs(s.map[p]! - (inBox ? want[p * K + s.label]! : 0)) < 2e-6, `pixel ${p}: ${s.map[p]}`);
+    }
+    assert.ok(Math.abs(s.additivityError) < 1e-5);
+  }
+  // A 4×4 box is a tree of depth 4 whose depth-d level is expanded in 4^d (node, context) entries, as FULL_EVALS counts the whole image's.
+  assert.equal(e.lastEvaluations, 2 + 2 * (1 + 4 + 16 + 64));
+});
