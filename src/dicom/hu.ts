@@ -1,6 +1,6 @@
 import type { DecodedFrame, StoredArray } from './codecs/index.js';
 import type { DicomHeader } from './header.js';
-import { checkPlausibleHu, type HuCounts, huExtremes, PLAUSIBLE_HU } from './plausibility.js';
+import { checkPlausibleHu, type HuCounts, huExtremes, isCt, PLAUSIBLE_HU } from './plausibility.js';
 import type { Quirk } from './quirks.js';
 
 /** Hounsfield units of one slice, row-major, with every correction applied and reported. */
@@ -19,8 +19,7 @@ export const OUTSIDE_CIRCLE_HU = -2000;
 /** True for the RSNA 12-bit wrap: a CT slice with BitsStored 12, unsigned, RescaleIntercept > -100. */
 export function hasRsnaWrap(h: Pick<DicomHeader, 'modality' | 'bitsStored' | 'pixelRepresentation' | 'rescaleIntercept'>): boolean {
   // Only CT (or unlabelled) pixels are HU: an MR with these bits and a small intercept is not wrapped.
-  const ct = h.modality === 'CT' || h.modality === '';
-  return ct && h.bitsStored === 12 && h.pixelRepresentation === 0 && h.rescaleIntercept > -100;
+  return isCt(h) && h.bitsStored === 12 && h.pixelRepresentation === 0 && h.rescaleIntercept > -100;
 }
 
 /**
@@ -41,7 +40,7 @@ export function huFromStored(frame: DecodedFrame, h: DicomHeader, out?: Float32A
   const direct = directRescale(frame, h);
   if (direct) convertDirect(data, n, direct, hu, counts);
   else convertMasked(data, n, h.bitsStored, signed, wrap, rescaleParams(h, wrap), hu, counts);
-  checkPlausibleHu(counts, n, () => huExtremes(hu, n));
+  if (isCt(h)) checkPlausibleHu(counts, n, () => huExtremes(hu, n));
   const quirks: Quirk[] = [];
   const bits = h.bitsStored;
   if (counts.changed > 0 && signed && frame.codestreamSigned === false) {

@@ -93,8 +93,4 @@ export function checkPixelData(ds: DataSet, h: DicomHeader, source: ByteSource):
   if (el.length < needed) {
     throw new DicomError('truncated', `pixel data holds ${el.length} bytes, ${h.rows}×${h.columns}×${h.numberOfFrames} frame(s) of ${h.bitsAllocated} bits need ${needed}`);
   }
-  if (el.length > needed + (needed & 1)) {
-    // Bytes past the declared frames are never read, and a Deflated file could inflate them without bound.
-    throw new DicomError('invalid-header', `pixel data holds ${el.length} bytes, ${h.rows}×${h.columns}×${h.numberOfFrames} frame(s) of ${h.bitsAllocated} bits are ${needed}`);
-  }
 }

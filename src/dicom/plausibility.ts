@@ -16,12 +16,21 @@ export const MAX_IMPLAUSIBLE_SHARE = 0.1;
 /** Largest share of all pixels that may be padding or outside the scan circle. */
 export const MAX_PADDING_SHARE = 0.9;
 
-/** The header rules (PS3.3 C.7.6.3 Image Pixel, C.8.2.1 CT Image): throws naming the attribute that breaks one. */
+/** True for a CT slice, or one that does not say (the rescale and HU rules read HU; an MR's or a dose grid's values are not). */
+export function isCt(h: Pick<DicomHeader, 'modality'>): boolean {
+  return h.modality === 'CT' || h.modality === '';
+}
+
+/**
+ * The header rules (PS3.3 C.7.6.3 Image Pixel, C.8.2.1 CT Image): throws naming the attribute that
+ * breaks one. RescaleSlope and RescaleIntercept are held to a CT's range only where isCt.
+ */
 export function checkPlausibleHeader(h: DicomHeader): void {
   if (h.pixelRepresentation !== 0 && h.pixelRepresentation !== 1) {
     throw new DicomError('invalid-header', `PixelRepresentation ${h.pixelRepresentation}: the standard allows 0 (unsigned) or 1 (two's complement)`);
   }
   if (h.highBit !== h.bitsStored - 1) throw new DicomError('invalid-header', `HighBit ${h.highBit} with BitsStored ${h.bitsStored}: HighBit must be BitsStored − 1`);
+  if (!isCt(h)) return;
   const slope = h.rescaleSlope;
   if (!(Number.isFinite(slope) && slope > 0 && slope <= MAX_RESCALE_SLOPE)) {
     throw new DicomError('implausible-rescale', `RescaleSlope ${slope}: a CT writes 0 < slope ≤ ${MAX_RESCALE_SLOPE}`);

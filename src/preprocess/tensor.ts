@@ -1,7 +1,7 @@
 import type { DecodedFrame } from '../dicom/codecs/index.js';
 import type { DicomHeader } from '../dicom/header.js';
 import { AIR_HU, checkDirectPlausible, type HuImage, OUTSIDE_CIRCLE_HU, type RescaleParams, directRescale } from '../dicom/hu.js';
-import { checkPlausibleHu, type HuCounts, huExtremes, PLAUSIBLE_HU } from '../dicom/plausibility.js';
+import { checkPlausibleHu, type HuCounts, huExtremes, isCt, PLAUSIBLE_HU } from '../dicom/plausibility.js';
 import { resampleArea } from './resample.js';
 import { type HuWindow, parseWindows, DEFAULT_WINDOWS, windowImage } from './window.js';
 
@@ -41,9 +41,10 @@ export function storedSliceTensor(frame: DecodedFrame, h: DicomHeader, spec: Ten
   if (rescale.padding * rescale.slope + rescale.intercept > AIR_HU) return undefined;
   const image = { rows: h.rows, columns: h.columns, values: frame.data, rescale };
   const n = h.rows * h.columns;
-  // The plausibility counts come out of the binning pass when every pixel it does not test lies in PLAUSIBLE_HU.
-  const counts = countsWhileBinning(image, spec) ? { padded: 0, outside: 0, implausible: 0 } : undefined;
-  if (!counts) checkDirectPlausible(frame.data, n, rescale);
+  // The plausibility counts (CT only, as huFromStored) come out of the binning pass when every pixel it does not test lies in PLAUSIBLE_HU.
+  const ct = isCt(h);
+  const counts = ct && countsWhileBinning(image, spec) ? { padded: 0, outside: 0, implausible: 0 } : undefined;
+  if (ct && !counts) checkDirectPlausible(frame.data, n, rescale);
   windowAndBin(image, spec, side / spec.size, out, counts);
   if (counts) checkPlausibleHu(counts, n, () => huExtremes(frame.data, n, (v) => v * rescale.slope + rescale.intercept));
   return out;

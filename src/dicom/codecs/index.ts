@@ -18,6 +18,11 @@ function encapsulatedFrame(file: DicomFile, frameIndex: number): Uint8Array {
   if (file.header.numberOfFrames === 1) {
     return dicomParser.readEncapsulatedPixelDataFromFragments(ds, el, 0, fragments.length);
   }
+  // As many fragments as frames (RLE always: PS3.5 A.4.2): frame i is fragment i. Else the offset
+  // table, or one found from JPEG markers (which cannot find RLE frames' ends).
+  if (!el.basicOffsetTable?.length && fragments.length === file.header.numberOfFrames) {
+    return dicomParser.readEncapsulatedPixelDataFromFragments(ds, el, frameIndex, 1);
+  }
   const table = el.basicOffsetTable?.length ? el.basicOffsetTable : dicomParser.createJPEGBasicOffsetTable(ds, el);
   return dicomParser.readEncapsulatedImageFrame(ds, el, frameIndex, table);
 }
