@@ -150,7 +150,7 @@ async function prepare(): Promise<{ data: string; model: string }> {
 /** Usable files of the split's test part (or every usable file when there is no split). */
 function candidateFiles(data: string): { path: string; sop: string }[] {
   // The bench's own index (when it trained the model here), else the data folder's.
-  const path = [join(out, 'index.db'), defaultDbPath(data)].filter((p) => !o.model || p !== join(out, 'index.db') || existsSync(p)).find((p) => existsSync(p)) ?? defaultDbPath(data);
+  const path = [join(out, 'index.db'), defaultDbPath(data)].find((p) => existsSync(p)) ?? defaultDbPath(data);
   if (!existsSync(path)) throw new Error(`${data} has no index (${path}): run ich index and ich split on it, or let the bench train its own model`);
   const db = openIndexDb(path);
   try {

@@ -2,7 +2,7 @@ import { asDicomError } from '../dicom/errors.js';
 import { orientationKey, positionAlongNormal } from '../dicom/header.js';
 import { checkSliceHeader } from '../dicom/load.js';
 import { checkUids } from '../dicom/plausibility.js';
-import { readDicomHeader } from '../dicom/read.js';
+import { type DicomFile, readDicomHeader } from '../dicom/read.js';
 
 /** One row of the index: what the header of one file says, or why it was rejected. */
 export interface HeaderRecord {
@@ -33,12 +33,18 @@ export interface FileStamp {
   mtimeMs: number;
 }
 
+/** What makes a parsed file a usable CT slice, pixels aside: CT, one greyscale sample, valid UIDs (index, predict and the service's uploads). */
+export function checkUsableSlice(file: Pick<DicomFile, 'header' | 'dataSet'>): void {
+  checkSliceHeader(file.header, { requireCt: true });
+  checkUids(file.header, file.dataSet);
+}
+
 /** Reads one header (no pixels) and judges whether the file is a usable CT slice. */
 export function headerRecord(stamp: FileStamp): HeaderRecord {
   try {
-    const { header: h, dataSet } = readDicomHeader(stamp.path);
-    checkSliceHeader(h, { requireCt: true });
-    checkUids(h, dataSet);
+    const file = readDicomHeader(stamp.path);
+    checkUsableSlice(file);
+    const h = file.header;
     return {
       ...stamp,
       status: 'ok',

@@ -105,15 +105,22 @@ function convertDirect(data: StoredArray, n: number, p: RescaleParams, hu: Float
 }
 
 /**
+ * The plausibility thresholds as stored values: at most `outside` is outside the scan circle
+ * (OUTSIDE_CIRCLE_HU), below `low` or above `high` outside PLAUSIBLE_HU. For a positive slope
+ * (checkPlausibleHeader), so HU thresholds are stored-value thresholds.
+ */
+export function storedThresholds(p: Pick<RescaleParams, 'slope' | 'intercept'>): { outside: number; low: number; high: number } {
+  const stored = (hu: number) => (hu - p.intercept) / p.slope;
+  return { outside: stored(OUTSIDE_CIRCLE_HU), low: stored(LOWEST_HU), high: stored(HIGHEST_HU) };
+}
+
+/**
  * The plausibility rule for the direct rescale (see directRescale) without converting: for the
  * tensor fast path, which windows stored values itself. Throws `implausible-hu`.
  */
 export function checkDirectPlausible(data: StoredArray, n: number, p: RescaleParams): void {
   const { slope, intercept, padding } = p;
-  // slope > 0 (checkPlausibleHeader), so HU thresholds are stored-value thresholds.
-  const outside = (OUTSIDE_CIRCLE_HU - intercept) / slope;
-  const low = (LOWEST_HU - intercept) / slope;
-  const high = (HIGHEST_HU - intercept) / slope;
+  const { outside, low, high } = storedThresholds(p);
   const counts = { padded: 0, outside: 0, implausible: 0 };
   for (let i = 0; i < n; i++) {
     const v = data[i]!;

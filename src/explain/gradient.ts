@@ -6,6 +6,7 @@
 // estimated with `samples` points (b_s, α_s), whose gradients come from the engine's input-gradient
 // graph. Σ_i φ_i = f(x) − E_b f(b) holds in expectation; the estimate's error shrinks with samples.
 import { compileInference, compileInputGradient, NAMES, openSession, ort, outputShape, runSession } from '../engine/index.js';
+import { Rng } from '../data/phantom/random.js';
 import { seededRandom, shuffleInPlace } from '../data/random.js';
 import { type ExplainContext, type ExplainModel, type Explainer, type ExplainerOptions, type Explanation, checkOutput } from './types.js';
 
@@ -120,16 +121,7 @@ export class GradientExplainer implements Explainer {
     let inference: ort.InferenceSession | undefined;
     try {
       inference = await openSession(logit ? compileInference(m.model, m.weights, { logits: true }) : m.onnx, sessionOptions);
-      const count = background.length / per;
-      const reference = new Float64Array(k);
-      const step = Math.max(1, Math.min(count, o.batch));
-      for (let start = 0; start < count; start += step) {
-        const n = Math.min(step, count - start);
-        const out = await runInference(inference, background.subarray(start * per, (start + n) * per), [n, c, h, w], logit);
-        const f = logit ? out.logits! : out.probabilities;
-        for (let i = 0; i < n * k; i++) reference[i % k] += f[i]!;
-      }
-      for (let j = 0; j < k; j++) reference[j] /= count;
+      const reference = await meanOutput(inference, background, [c, h, w], k, o.batch, logit);
       return new GradientExplainer(gradient, inference, background, [c, h, w], k, o, reference);
     } catch (err) {
       await Promise.all([gradient.release(), inference?.release()]);
@@ -162,7 +154,7 @@ export class GradientExplainer implements Explainer {
     // With a reference image, the one background this input's paths start from (and E f(b) = f(reference)).
     const background = context.reference ?? this.background;
     if (background.length % per !== 0) throw new Error(`gradient explainer: a reference of ${background.length} values for ${c}×${h}×${w} inputs`);
-    const reference = context.reference ? await this.referenceOf(context.reference) : this.reference;
+    const reference = context.reference ? await meanOutput(this.inference, context.reference, this.inputShape, k, this.opts.batch, logit) : this.reference;
     const { samples, batch } = this.opts;
     const points = gradientPoints(this.opts.seed, samples, background.length / per, this.opts.sampling);
     const nl = asked.length;
@@ -174,7 +166,7 @@ export class GradientExplainer implements Explainer {
     const seed = new Float32Array(pointsPerRun * nl * k);
     for (let i = 0; i < pointsPerRun; i++) for (let l = 0; l < nl; l++) seed[(i * nl + l) * k + asked[l]!] = 1;
     const sigma = this.opts.smoothing;
-    const noise = sigma > 0 ? gaussian(seededRandom(this.opts.seed + 1)) : undefined;
+    const noise = sigma > 0 ? new Rng(this.opts.seed + 1) : undefined;
     for (let s0 = 0; s0 < samples; s0 += pointsPerRun) {
       const n = Math.min(pointsPerRun, samples - s0);
       for (let i = 0; i < n; i++) {
@@ -183,7 +175,7 @@ export class GradientExplainer implements Explainer {
         const dst = i * per;
         for (let j = 0; j < per; j++) {
           const bj = background[b + j]!;
-          input[dst + j] = bj + a * (x[j]! - bj) + (noise ? sigma * noise() : 0);
+          input[dst + j] = bj + a * (x[j]! - bj) + (noise ? sigma * noise.normal() : 0);
         }
       }
       const out = await runSession(
@@ -218,38 +210,26 @@ export class GradientExplainer implements Explainer {
     });
   }
 
-  /** The explained output's mean over the slices of `images` (count × C × N × N). */
-  private async referenceOf(images: Float32Array): Promise<Float64Array> {
-    const [c, h, w] = this.inputShape;
-    const count = images.length / (c * h * w);
-    const logit = this.opts.output === 'logit';
-    const out = await runInference(this.inference, images, [count, c, h, w], logit);
-    const f = logit ? out.logits! : out.probabilities;
-    const k = this.labelCount;
-    const mean = new Float64Array(k);
-    for (let i = 0; i < count * k; i++) mean[i % k] += f[i]! / count;
-    return mean;
-  }
-
   async release(): Promise<void> {
     await Promise.all([this.gradient.release(), this.inference.release()]);
   }
 }
 
-/** Standard normal draws from a uniform source (Box–Muller, both values used). */
-function gaussian(random: () => number): () => number {
-  let spare: number | undefined;
-  return () => {
-    if (spare !== undefined) {
-      const v = spare;
-      spare = undefined;
-      return v;
-    }
-    const r = Math.sqrt(-2 * Math.log(1 - random()));
-    const t = 2 * Math.PI * random();
-    spare = r * Math.sin(t);
-    return r * Math.cos(t);
-  };
+/** The explained output (K per image) averaged over the `count × C × N × N` images, `batch` images per run. */
+async function meanOutput(session: ort.InferenceSession, images: Float32Array, shape: readonly [number, number, number], k: number, batch: number, logit: boolean): Promise<Float64Array> {
+  const [c, h, w] = shape;
+  const per = c * h * w;
+  const count = images.length / per;
+  const mean = new Float64Array(k);
+  const step = Math.max(1, Math.min(count, batch));
+  for (let start = 0; start < count; start += step) {
+    const n = Math.min(step, count - start);
+    const out = await runInference(session, images.subarray(start * per, (start + n) * per), [n, c, h, w], logit);
+    const f = logit ? out.logits! : out.probabilities;
+    for (let i = 0; i < n * k; i++) mean[i % k] += f[i]!;
+  }
+  for (let j = 0; j < k; j++) mean[j] /= count;
+  return mean;
 }
 
 function checkLabels(labels: readonly number[], k: number): void {

@@ -1,6 +1,6 @@
 // Explanations shown and scored where a bleed can be: attribution outside the intracranial region
 // (the skull, the scalp, the air) is set to 0, and how much of it there was is kept.
-import type { Explanation } from './types.js';
+import { checkChoice, type Explanation } from './types.js';
 
 /**
  * The empty head of a model input x (C×N×N): the pixels of `soft` (N×N: the brain's soft tissue,
@@ -27,8 +27,7 @@ export type ExplainReference = 'empty-head' | 'default';
 export const EXPLAIN_REFERENCES: readonly ExplainReference[] = ['empty-head', 'default'];
 
 export function checkReference(value: unknown, who: string): ExplainReference {
-  if (!EXPLAIN_REFERENCES.includes(value as ExplainReference)) throw new Error(`${who}: reference '${String(value)}': expected ${EXPLAIN_REFERENCES.join(' or ')}`);
-  return value as ExplainReference;
+  return checkChoice(value, EXPLAIN_REFERENCES, who, 'reference');
 }
 
 /** Where maps are kept: inside the skull (default) or over the whole image. */
@@ -36,8 +35,7 @@ export type ExplainRegion = 'intracranial' | 'image';
 export const EXPLAIN_REGIONS: readonly ExplainRegion[] = ['intracranial', 'image'];
 
 export function checkRegion(value: unknown, who: string): ExplainRegion {
-  if (!EXPLAIN_REGIONS.includes(value as ExplainRegion)) throw new Error(`${who}: region '${String(value)}': expected ${EXPLAIN_REGIONS.join(' or ')}`);
-  return value as ExplainRegion;
+  return checkChoice(value, EXPLAIN_REGIONS, who, 'region');
 }
 
 /**

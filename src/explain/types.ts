@@ -22,8 +22,13 @@ export const EXPLAIN_OUTPUTS: readonly ExplainOutput[] = ['probability', 'logit'
 
 /** `value` as an ExplainOutput; throws naming `who` (the explainer or flag) otherwise. */
 export function checkOutput(value: unknown, who: string): ExplainOutput {
-  if (!EXPLAIN_OUTPUTS.includes(value as ExplainOutput)) throw new Error(`${who}: output '${String(value)}': expected ${EXPLAIN_OUTPUTS.join(' or ')}`);
-  return value as ExplainOutput;
+  return checkChoice(value, EXPLAIN_OUTPUTS, who, 'output');
+}
+
+/** `value` as one of `choices`; throws naming `who` (the explainer or flag) and `what` otherwise. */
+export function checkChoice<T extends string>(value: unknown, choices: readonly T[], who: string, what: string): T {
+  if (!choices.includes(value as T)) throw new Error(`${who}: ${what} '${String(value)}': expected ${choices.join(' or ')}`);
+  return value as T;
 }
 
 /** One label's attribution map for one input. */

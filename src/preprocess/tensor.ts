@@ -1,7 +1,7 @@
 import type { DecodedFrame } from '../dicom/codecs/index.js';
 import type { DicomHeader } from '../dicom/header.js';
-import { AIR_HU, checkDirectPlausible, type HuImage, OUTSIDE_CIRCLE_HU, type RescaleParams, directRescale } from '../dicom/hu.js';
-import { checkPlausibleHu, type HuCounts, huExtremes, isCt, PLAUSIBLE_HU } from '../dicom/plausibility.js';
+import { AIR_HU, checkDirectPlausible, type HuImage, type RescaleParams, directRescale, storedThresholds } from '../dicom/hu.js';
+import { checkPlausibleHu, type HuCounts, huExtremes, isCt } from '../dicom/plausibility.js';
 import { resampleArea } from './resample.js';
 import { type HuWindow, parseWindows, DEFAULT_WINDOWS, windowImage } from './window.js';
 
@@ -62,7 +62,7 @@ function countsWhileBinning(image: RescaledImage, spec: TensorSpec): boolean {
   const { slope, intercept, padding } = image.rescale;
   const first = spec.windows.slice(0, 3);
   const { belowAll, aboveAll } = windowBounds(slope, intercept, first);
-  const [low, high] = PLAUSIBLE_HU.map((v) => (v - intercept) / slope) as [number, number];
+  const { low, high } = storedThresholds(image.rescale);
   return belowAll >= low && aboveAll <= high && !(padding > belowAll);
 }
 
@@ -128,12 +128,11 @@ function binThreeWindows(image: RescaledImage, size: number, k: number, windows:
   const o1 = windows.length > 1 ? plane : 0;
   const o2 = windows.length > 2 ? 2 * plane : 0;
   // Values below every window (air, padding) add 0; values above every window (bone) add 1 to each.
-  const belowAll = Math.min(...m.map((mi, i) => -c[i]! / mi));
-  const aboveAll = Math.max(...m.map((mi, i) => (1 - c[i]!) / mi));
+  const { belowAll, aboveAll } = windowBounds(slope, intercept, windows);
   // With `counts`: the plausibility counts of the values tested below and above every window (see countsWhileBinning).
   const counting = counts !== undefined;
   const { padding } = image.rescale;
-  const [outside, low, high] = [OUTSIDE_CIRCLE_HU, ...PLAUSIBLE_HU].map((v) => (v - intercept) / slope) as [number, number, number];
+  const { outside, low, high } = storedThresholds(image.rescale);
   let padded = 0, below = 0, implausible = 0;
   // Columns [binStart[b], binEnd[b]) of every row fall into output column b.
   const binStart = new Int32Array(size);

@@ -1,4 +1,5 @@
 // `ich worker`: a BullMQ worker that runs ichdetect's jobs from the queue.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Job, Worker } from 'bullmq';
 import { QUEUE_NAME, redisConnection } from './connection.js';
 import { PREDICT_JOB, type PredictJobData, runPredictJob } from './predict-jobs.js';
@@ -50,8 +51,6 @@ export function startWorker(o: WorkerOptions): Worker {
   });
   return worker;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function within<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

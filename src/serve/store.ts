@@ -82,12 +82,13 @@ export class ServeStore {
     const put = this.db.prepare('INSERT INTO instances (sop, study, series, path, received_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (sop) DO UPDATE SET study = excluded.study, series = excluded.series, path = excluded.path, received_at = excluded.received_at');
     const instances = upload.moves.map((m) => m.instance);
     const studies = [...new Set(instances.map((i) => i.study))];
+    const moves = upload.moves.map((m): [string, string] => [m.from, m.instance.path]);
     this.db.transaction(() => {
-      this.db.prepare('INSERT INTO staged (dir, moves) VALUES (?, ?)').run(upload.dir, JSON.stringify(upload.moves.map((m) => [m.from, m.instance.path])));
+      this.db.prepare('INSERT INTO staged (dir, moves) VALUES (?, ?)').run(upload.dir, JSON.stringify(moves));
       for (const i of instances) put.run(i.sop, i.study, i.series, i.path, now);
       for (const uid of studies) this.setStatus(uid, 'queued');
     })();
-    this.finishMoves(upload.dir, upload.moves.map((m) => [m.from, m.instance.path]));
+    this.finishMoves(upload.dir, moves);
     return studies;
   }
 

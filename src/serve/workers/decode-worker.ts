@@ -5,8 +5,7 @@ import decodeForPrediction, { type PredictTask, type PredictTaskResult } from '.
 import { decodeFrame } from '../../dicom/codecs/index.js';
 import { asDicomError } from '../../dicom/errors.js';
 import { huFromStored } from '../../dicom/hu.js';
-import { checkSliceHeader } from '../../dicom/load.js';
-import { checkUids } from '../../dicom/plausibility.js';
+import { checkUsableSlice } from '../../data/header-record.js';
 import { parseDicomFile } from '../../dicom/read.js';
 import { type BrainRegion, fileBrainRegion } from '../../preprocess/intracranial.js';
 import { type Overlay, pngOf, windowedSlice } from '../render.js';
@@ -30,23 +29,25 @@ async function checkInstance(bytes: Uint8Array): Promise<CheckedInstance> {
   try {
     const file = parseDicomFile('upload', Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     const h = file.header;
-    checkSliceHeader(h, { requireCt: true });
-    checkUids(h, file.dataSet);
+    checkUsableSlice(file);
     if (scratch.length < h.rows * h.columns) scratch = new Float32Array(h.rows * h.columns);
     huFromStored(await decodeFrame(file, 0), h, scratch);
     return { ok: true, sop: h.sopInstanceUID, sopClassUID: h.sopClassUID, study: h.studyInstanceUID, series: h.seriesInstanceUID };
   } catch (err) {
-    const e = asDicomError(err, 'decode-failed');
-    return { ok: false, code: e.code, reason: e.message };
+    return refused(err);
   }
+}
+
+function refused(err: unknown): { ok: false; code: string; reason: string } {
+  const e = asDicomError(err, 'decode-failed');
+  return { ok: false, code: e.code, reason: e.message };
 }
 
 async function renderPng(task: Extract<DecodeTask, { kind: 'png' }>): Promise<PngResult> {
   try {
     return { ok: true, png: pngOf(await windowedSlice(task.path, task.window, task.overlay)) };
   } catch (err) {
-    const e = asDicomError(err, 'decode-failed');
-    return { ok: false, code: e.code, reason: e.message };
+    return refused(err);
   }
 }
 
