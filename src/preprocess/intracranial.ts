@@ -116,10 +116,34 @@ export function maskAtSize(mask: Uint8Array, rows: number, columns: number, size
 /** HU below which an intracranial pixel is soft tissue, CSF or blood (acute blood stays under 100 HU); above: bone or calcification. */
 export const SOFT_HU = 150;
 
-/** A slice's intracranial region at the model's input side, and its soft part (no bone edge, no calcification). */
+/** A slice's intracranial region at the model's input side, and its soft part (no bone edge, no calcification and its rim). */
 export interface BrainRegion {
   region: Uint8Array;
   soft: Uint8Array;
+}
+
+/** Model pixels around a calcification left out of the soft part: its partial-volume rim, as bright as blood. */
+const CALCIFICATION_RIM = 1;
+
+/**
+ * The soft part of an intracranial mask at the model's side `size`: pixels mostly (≥ ½) under
+ * SOFT_HU, without the model pixels within CALCIFICATION_RIM of a calcification — a pixel ≥ SOFT_HU
+ * away from the region's edge by more than the skull's partial volume — so that a calcification's
+ * blurred rim, whose HU is a bleed's, counts with the calcification and not with the brain.
+ */
+export function softRegion(hu: ArrayLike<number>, mask: Uint8Array, rows: number, columns: number, size: number): Uint8Array {
+  const n = rows * columns;
+  const soft = Uint8Array.from(mask, (v, i) => (v && hu[i]! < SOFT_HU ? 1 : 0));
+  // The region's interior: eroded by the skull's partial volume (the closing radius, its edge, and one more).
+  const tmp = new Uint8Array(n);
+  const interior = Uint8Array.from(mask, (v) => 1 - v);
+  dilate(interior, rows, columns, Math.max(1, Math.round(Math.max(rows, columns) / 128)) + EDGE + 1, tmp);
+  const calcified = Uint8Array.from(interior, (v, i) => (!v && hu[i]! >= SOFT_HU ? 1 : 0));
+  const out = maskAtSize(soft, rows, columns, size, 0.5);
+  const rim = maskAtSize(calcified, rows, columns, size, Number.MIN_VALUE);
+  dilate(rim, size, size, CALCIFICATION_RIM, new Uint8Array(size * size));
+  for (let i = 0; i < out.length; i++) if (rim[i]) out[i] = 0;
+  return out;
 }
 
 /** The brain region of a CT file at the model's input side, or undefined when no skull encloses one (see intracranialMask). */
@@ -127,6 +151,5 @@ export async function fileBrainRegion(path: string, size: number): Promise<Brain
   const slice = await loadSlice(path, { requireCt: true });
   const mask = intracranialMask(slice.hu, slice.rows, slice.columns);
   if (!mask) return undefined;
-  const soft = Uint8Array.from(mask, (v, i) => (v && slice.hu[i]! < SOFT_HU ? 1 : 0));
-  return { region: maskAtSize(mask, slice.rows, slice.columns, size), soft: maskAtSize(soft, slice.rows, slice.columns, size, 0.5) };
+  return { region: maskAtSize(mask, slice.rows, slice.columns, size), soft: softRegion(slice.hu, mask, slice.rows, slice.columns, size) };
 }

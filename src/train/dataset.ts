@@ -6,6 +6,7 @@ import type { Part } from '../data/split.js';
 import { ContextReader } from '../data/context-reader.js';
 import { TensorReader } from '../data/tensor-reader.js';
 import type { ContextSpec } from '../preprocess/context.js';
+import { AppearanceScratch, applyAppearance, channelWindows, randomAppearance } from './appearance.js';
 import { augmentRecord, randomAugmentation } from './augment.js';
 
 /** One labelled, cached slice. */
@@ -34,6 +35,8 @@ export interface BatchOptions {
   balance?: boolean;
   /** Light augmentation: random left–right flips, rotations within ±8° and shifts within ±4 % of the side. */
   augment?: boolean;
+  /** Scanner-appearance augmentation (appearance.ts): blur, HU gain and offset, correlated noise. */
+  appearance?: boolean;
   /** 2.5-D records: each slice stacked with its neighbours along the series. */
   context?: ContextSpec;
 }
@@ -106,6 +109,7 @@ export class BatchLoader implements SampleSource {
     const recordBytes = this.record.length;
     const x = new Float32Array(this.opts.batch * recordBytes);
     const y = new Float32Array(this.opts.batch * LABEL_COUNT);
+    const appearance = this.opts.appearance ? { windows: channelWindows(this.cache.windows, this.opts.context), scratch: new AppearanceScratch(size) } : undefined;
     for (let start = 0; start < order.length; start += this.opts.batch) {
       const samples = order.slice(start, start + this.opts.batch);
       samples.forEach((s, b) => {
@@ -113,6 +117,7 @@ export class BatchLoader implements SampleSource {
         const base = b * recordBytes;
         if (this.opts.augment) augmentRecord(this.record, channels, size, randomAugmentation(() => rng.random(), 8, 0.04, size), x, base);
         else for (let i = 0; i < recordBytes; i++) x[base + i] = this.record[i]! / 255;
+        if (appearance) applyAppearance(x, base, appearance.windows, randomAppearance(() => rng.random()), () => rng.normal(), appearance.scratch);
         y.set(s.labels, b * LABEL_COUNT);
       });
       const n = samples.length;

@@ -39,7 +39,7 @@ export async function inceptionPlan(db: Db, cache: CacheInfo, o: InceptionPlanOp
     return { data: imageTrainData(db, cache, o), target: { model: freeze(model, new Set(frozen)), card, initial } };
   }
 
-  if (o.augment) throw new Error('--augment needs --fine-tune-from: a frozen base computes each slice\'s features once');
+  if (o.augment || o.appearance) throw new Error(`${o.augment ? '--augment' : '--appearance'} needs --fine-tune-from: a frozen base computes each slice's features once`);
   const base = inceptionPooledBase(model);
   const features = await cachedFeatures(db, cache, { key: `inception-${baseUntil}`, model: base, weights: pretrained }, cachedSamples(db, cache), { threads: o.threads, onProgress: o.onFeatures });
   const headModel: Model = sequential([features.dim], [[head.name, new Dense({ units: head.units })]]);

@@ -23,6 +23,8 @@ export interface TrainOptions {
   resume?: boolean;
   balance?: boolean;
   augment?: boolean;
+  /** Scanner-appearance augmentation: blur, HU gain and offset, correlated noise (appearance.ts). */
+  appearance?: boolean;
   /** 2.5-D inputs: each slice with its neighbours along the series. */
   context?: ContextSpec;
   /** File ids of the train part withheld from training (a fold held out for out-of-fold predictions). */
@@ -56,9 +58,9 @@ export function trainSamples(db: Db, cache: CacheInfo, exclude?: ReadonlySet<num
   return exclude ? all.filter((s) => !exclude.has(s.fileId)) : all;
 }
 
-export function imageTrainData(db: Db, cache: CacheInfo, opts: Pick<TrainOptions, 'batch' | 'seed' | 'balance' | 'augment' | 'context' | 'exclude'>): TrainData {
+export function imageTrainData(db: Db, cache: CacheInfo, opts: Pick<TrainOptions, 'batch' | 'seed' | 'balance' | 'augment' | 'appearance' | 'context' | 'exclude'>): TrainData {
   const { context } = opts;
-  const train = new BatchLoader(db, cache, trainSamples(db, cache, opts.exclude), { batch: opts.batch, seed: opts.seed, shuffle: true, balance: opts.balance, augment: opts.augment, context });
+  const train = new BatchLoader(db, cache, trainSamples(db, cache, opts.exclude), { batch: opts.batch, seed: opts.seed, shuffle: true, balance: opts.balance, augment: opts.augment, appearance: opts.appearance, context });
   const val = new BatchLoader(db, cache, cachedSamples(db, cache, 'val'), { batch: 64, seed: 0, context });
   return { train, val, key: context?.slices ? `${cache.key}/context-${context.slices}-${context.windows}` : cache.key };
 }
@@ -151,5 +153,5 @@ export async function trainModel(data: TrainData, target: TrainTarget, opts: Tra
 
 function trainingSettings(o: TrainOptions): Record<string, unknown> {
   // A fold model says which slices it did not see.
-  return { epochs: o.epochs, batch: o.batch, optimizer: o.optimizer, lr: o.lr, seed: o.seed, patience: o.patience, balance: !!o.balance, augment: !!o.augment, ...(o.context?.slices ? { context: o.context } : {}), ...(o.exclude ? { withheld: o.exclude.size } : {}) };
+  return { epochs: o.epochs, batch: o.batch, optimizer: o.optimizer, lr: o.lr, seed: o.seed, patience: o.patience, balance: !!o.balance, augment: !!o.augment, ...(o.appearance ? { appearance: true } : {}), ...(o.context?.slices ? { context: o.context } : {}), ...(o.exclude ? { withheld: o.exclude.size } : {}) };
 }

@@ -59,7 +59,7 @@ export function optimizerConfig(kind: OptimizerKind): OptimizerConfig {
 }
 
 /** What `ich train` was asked for, kept in model.json's training.recipe so the same training can run again (on other slices: folds). */
-export type TrainRecipe = Pick<TrainRunOptions, 'model' | 'size' | 'batch' | 'optimizer' | 'lr' | 'seed' | 'balance' | 'augment' | 'context' | 'baseUntil' | 'fineTuneFrom' | 'baseModel'> & { epochs: number; patience: number };
+export type TrainRecipe = Pick<TrainRunOptions, 'model' | 'size' | 'batch' | 'optimizer' | 'lr' | 'seed' | 'balance' | 'augment' | 'appearance' | 'context' | 'baseUntil' | 'fineTuneFrom' | 'baseModel'> & { epochs: number; patience: number };
 
 function recordRecipe(dir: string, recipe: TrainRecipe): void {
   const card = readModelCard(dir);
@@ -94,7 +94,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainResult & { out:
       plan = { data: imageTrainData(db, cache, o), target: { model: buildModel(architecture), card: modelCard(architecture, spec.windows, o.size, { context: o.context }) } };
     }
     const trained = await trainModel(plan.data, plan.target, options);
-    recordRecipe(out, { model: o.model, size: o.size, epochs: options.epochs, patience: options.patience, batch: o.batch, optimizer: o.optimizer, lr: o.lr, seed: o.seed, balance: o.balance, augment: o.augment, context: o.context, baseUntil: o.baseUntil, fineTuneFrom: o.fineTuneFrom, baseModel: o.baseModel });
+    recordRecipe(out, { model: o.model, size: o.size, epochs: options.epochs, patience: options.patience, batch: o.batch, optimizer: o.optimizer, lr: o.lr, seed: o.seed, balance: o.balance, augment: o.augment, appearance: o.appearance, context: o.context, baseUntil: o.baseUntil, fineTuneFrom: o.fineTuneFrom, baseModel: o.baseModel });
     // A fold model only gives out-of-fold predictions: no explainer background, no study calibration.
     if (o.exclude) return { out, ...trained, study: undefined };
     // The background sample the gradient explainer needs (background.u8 + .json), from the train part;

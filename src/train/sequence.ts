@@ -45,7 +45,7 @@ export async function sequencePlan(
     onStage?: (stage: string, done: number, total: number) => void;
   },
 ): Promise<{ data: TrainData; target: TrainTarget }> {
-  if (o.balance || o.augment) throw new Error(`--balance and --augment do not apply to --model ${name}: it trains on whole series of cached embeddings`);
+  if (o.balance || o.augment || o.appearance) throw new Error(`--balance, --augment and --appearance do not apply to --model ${name}: it trains on whole series of cached embeddings`);
   const baseArch = base.card.architecture as SliceArchitecture;
   // With folds the head reads logits only: they mean the same from every fold model, hidden features do not.
   const embedding = o.folds ? base.model.output : EMBEDDING_NODES[baseArch.name];

@@ -7,7 +7,7 @@ import { planStudy } from '../../src/data/phantom/plan.js';
 import { Rng } from '../../src/data/phantom/random.js';
 import { renderSlice } from '../../src/data/phantom/render.js';
 import { Tissue } from '../../src/data/phantom/tissue.js';
-import { intracranialMask, maskAtSize } from '../../src/preprocess/intracranial.js';
+import { intracranialMask, maskAtSize, softRegion } from '../../src/preprocess/intracranial.js';
 
 const INSIDE = new Set<number>([Tissue.csf, Tissue.sulcus, Tissue.grey, Tissue.white, Tissue.ventricle, Tissue.cistern, Tissue.blood, Tissue.edema]);
 
@@ -68,4 +68,27 @@ test('no skull, no region; an open skull does not leak; calcifications inside ar
   const small = maskAtSize(Uint8Array.from({ length: 32 * 64 }, (_, i) => (i % 64 < 32 ? 1 : 0)), 32, 64, 16);
   // 32 × 64 is centred on a 64 × 64 square: rows 0–3 and 12–15 of the 16² mask are padding.
   assert.deepEqual([small[0], small[4 * 16], small[4 * 16 + 8], small[15 * 16]], [0, 1, 0, 0]);
+});
+
+test("the soft part leaves out a calcification with its blurred rim, but not the brain along the inner table", () => {
+  const n = 128;
+  const hu = new Float32Array(n * n);
+  for (let y = 0; y < n; y++) {
+    for (let x = 0; x < n; x++) {
+      const r = Math.hypot(x - 63.5, y - 63.5);
+      // A calcification of 3 px radius at (40, 64) whose edge is blurred to blood-like 60–140 HU over 2 px.
+      const c = Math.hypot(x - 64, y - 40);
+      const calc = c < 3 ? 500 : c < 5 ? 140 - 40 * (c - 3) : 35;
+      hu[y * n + x] = r > 50 && r < 56 ? 1200 : r <= 50 ? calc : -1000;
+    }
+  }
+  const mask = intracranialMask(hu, n, n)!;
+  const soft = softRegion(hu, mask, n, n, 64);
+  const at = (y: number, x: number) => soft[Math.floor(y / 2) * 64 + Math.floor(x / 2)];
+  assert.equal(at(40, 64), 0, 'the calcification');
+  assert.equal(at(40, 69), 0, 'its rim (blood-like HU) goes with it');
+  assert.equal(at(40, 74), 1, 'the brain beyond the rim');
+  assert.equal(at(64, 64), 1, 'the centre');
+  assert.equal(at(64, 63 + 47), 1, 'brain 3 px inside the inner table is soft: bleeds lie against the skull');
+  assert.equal(at(64, 63 + 53), 0, 'the skull is not');
 });

@@ -59,12 +59,13 @@ test('stackContext: the slice\'s windows, then each neighbour\'s first (or every
   assert.deepEqual(channelValues(all), [10, 11, 12, 0, 1, 2, 20, 21, 22]);
 });
 
-test('a 2.5-D baseline (--context 1) trains, reads 5 channels, and predicts a slice from its neighbours whatever the file names', async () => {
+test('a 2.5-D baseline (--context 1, --appearance) trains, reads 5 channels, and predicts a slice from its neighbours whatever the file names', async () => {
   const out = tmp.file('ctx');
-  const r = runCli(['train', '--data', data, '--out', out, '--epochs', '2', '--context', '1', ...TRAIN]);
+  const r = runCli(['train', '--data', data, '--out', out, '--epochs', '2', '--context', '1', '--appearance', ...TRAIN]);
   assert.equal(r.status, 0, r.stderr);
   const card = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
   assert.equal(card.input.channels, 5);
+  assert.equal(card.training.recipe.appearance, true, 'the recipe keeps the augmentation, for fold models to repeat');
   assert.deepEqual(card.input.context, { slices: 1, windows: 'first' });
   const inOrder = await predictFiles(out, [join(data, 'images')], { threads: 0 });
   assert.equal(inOrder.rejected.length, 0);

@@ -107,6 +107,7 @@ test('fine-tuning from mixed5 trains that block and the head only, with every Ba
 
 test('inception flags are checked: augmentation needs fine-tuning, blocks must exist and be in order', async () => {
   await assert.rejects(run('bad1', { augment: true }), /--augment needs --fine-tune-from/);
+  await assert.rejects(run('bad1', { appearance: true }), /--appearance needs --fine-tune-from/);
   await assert.rejects(run('bad2', { baseUntil: 'mixed3', fineTuneFrom: 'mixed5' }), /lies after --base-until/);
   await assert.rejects(run('bad3', { fineTuneFrom: 'mixedX' }), /not an InceptionV3 block/);
   await assert.rejects(trainRun({ data, out: tmp.file('bad4'), model: 'baseline', baseUntil: 'mixed5', optimizer: 'adam', lr: 1e-3, size: 32, epochs: 1, batch: 8, seed: 1, patience: 1 }), /apply to --model inception only/);

@@ -82,6 +82,7 @@ export function registerTrain(program: Command): void {
     .option('--resume', 'continue from the last completed epoch in OUT/checkpoint')
     .option('--balance', 'sample positive and negative slices (on any) equally often')
     .option('--augment', 'light augmentation: random flips, rotations within ±8°, shifts within ±4 %')
+    .option('--appearance', "scanner-appearance augmentation: blur (σ ≤ 1.2 px, half the slices), HU gain ±6 % and offset ±6 HU, correlated noise σ ≤ 12 HU, in each window's units")
     .option('--json', 'print one JSON object at the end')
     .action(async (f: TrainFlags) => {
       const stages = new Map<string, ReturnType<typeof progressBar>>();
