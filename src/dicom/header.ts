@@ -33,13 +33,22 @@ export interface DicomHeader {
   instanceNumber?: number;
   /** PixelPaddingValue in stored-value space (sign applied per PixelRepresentation). */
   pixelPaddingValue?: number;
+  /** ImageType's values, e.g. ORIGINAL, PRIMARY, AXIAL (empty when absent). */
+  imageType: string[];
+  /** ContrastBolusAgent, trimmed (undefined when absent or empty). */
+  contrastBolusAgent?: string;
+  /** BodyPartExamined, trimmed (undefined when absent or empty). */
+  bodyPartExamined?: string;
 }
 
 const T = {
   transferSyntaxUID: 'x00020010',
   sopClassUID: 'x00080016',
   sopInstanceUID: 'x00080018',
+  imageType: 'x00080008',
   modality: 'x00080060',
+  contrastBolusAgent: 'x00180010',
+  bodyPartExamined: 'x00180015',
   patientID: 'x00100020',
   sliceThickness: 'x00180050',
   studyInstanceUID: 'x0020000d',
@@ -130,6 +139,9 @@ export function headerFromDataSet(ds: DataSet, transferSyntaxUID: string): Dicom
     imageOrientationPatient: orientation as DicomHeader['imageOrientationPatient'],
     instanceNumber: instance !== undefined && Number.isFinite(instance) ? instance : undefined,
     pixelPaddingValue: pixelValued(ds, T.pixelPaddingValue, pixelRepresentation),
+    imageType: (ds.string(T.imageType) ?? '').split('\\').map((v) => v.trim()).filter((v) => v !== ''),
+    contrastBolusAgent: str(T.contrastBolusAgent) || undefined,
+    bodyPartExamined: str(T.bodyPartExamined) || undefined,
   };
 }
 

@@ -1,3 +1,4 @@
+import { checkConformance, type ConformanceFailure } from './conformance.js';
 import type { DicomHeader } from './header.js';
 import { positionAlongNormal } from './header.js';
 import type { CtSlice } from './load.js';
@@ -20,6 +21,11 @@ export interface SliceSummary {
   position?: { imagePositionPatient: number[]; alongNormal: number };
   hu: { min: number; max: number; mean: number };
   quirks: Quirk[];
+  imageType: string[];
+  contrastBolusAgent?: string;
+  bodyPartExamined?: string;
+  /** The model-independent conformance rules that fail (empty: an axial non-contrast head CT slice). */
+  conformance: ConformanceFailure[];
 }
 
 export function huStats(hu: Float32Array): SliceSummary['hu'] {
@@ -53,6 +59,10 @@ export function summarizeSlice(slice: CtSlice): SliceSummary {
     position: h.imagePositionPatient && along !== undefined ? { imagePositionPatient: h.imagePositionPatient, alongNormal: along } : undefined,
     hu: huStats(slice.hu),
     quirks: slice.quirks,
+    imageType: h.imageType,
+    contrastBolusAgent: h.contrastBolusAgent,
+    bodyPartExamined: h.bodyPartExamined,
+    conformance: checkConformance(h),
   };
 }
 
@@ -67,6 +77,9 @@ export function formatSummary(s: SliceSummary): string {
     `StudyInstanceUID   ${s.ids.studyInstanceUID}`,
     `SeriesInstanceUID  ${s.ids.seriesInstanceUID}`,
     `modality           ${s.modality}`,
+    `image type         ${s.imageType.join('\\') || '-'}`,
+    `body part          ${s.bodyPartExamined ?? '-'}`,
+    `contrast agent     ${s.contrastBolusAgent ?? '-'}`,
     `size               ${s.size.rows} × ${s.size.columns}${s.size.frames > 1 ? ` × ${s.size.frames} frames` : ''}`,
     `pixel spacing      ${s.pixelSpacing ? s.pixelSpacing.map((v) => fmt(v, 3)).join(' × ') + ' mm' : '-'}`,
     `slice thickness    ${s.sliceThickness !== undefined ? fmt(s.sliceThickness) + ' mm' : '-'}`,
@@ -79,6 +92,8 @@ export function formatSummary(s: SliceSummary): string {
     `HU                 min ${fmt(s.hu.min, 1)}, max ${fmt(s.hu.max, 1)}, mean ${fmt(s.hu.mean, 1)}`,
     `quirks             ${s.quirks.length ? '' : 'none'}`,
     ...s.quirks.map((q) => `  - ${q.name}: ${q.detail}`),
+    `conformance        ${s.conformance.length ? 'fails' : 'an axial non-contrast head CT slice'}`,
+    ...s.conformance.map((f) => `  - ${f.code} (${f.rule}): ${f.message}`),
   ];
   return lines.join('\n');
 }
