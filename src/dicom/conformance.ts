@@ -2,7 +2,7 @@
 // alone, before any analysis — as cleared triage products check series type, orientation, slice
 // thickness and contrast. One rule per attribute, named by the standard's keyword; each failure is a
 // named reason with a sentence.
-import type { DicomHeader } from './header.js';
+import { type DicomHeader, sliceNormal } from './header.js';
 
 /** The attributes a rule reads, by their DICOM keywords. */
 export type ConformanceRule = 'Modality' | 'ImageType' | 'ImageOrientationPatient' | 'SliceThickness' | 'PixelSpacing' | 'Rows' | 'Columns' | 'ContrastBolusAgent' | 'BodyPartExamined';
@@ -39,11 +39,10 @@ type Header = Pick<DicomHeader, 'modality' | 'imageType' | 'imageOrientationPati
 /** The angle in degrees between the slice normal and the patient's z axis (undefined without ImageOrientationPatient). */
 export function tiltDegrees(o: Header['imageOrientationPatient']): number | undefined {
   if (!o) return undefined;
-  const [r0, r1, r2, c0, c1, c2] = o;
-  const n = [r1 * c2 - r2 * c1, r2 * c0 - r0 * c2, r0 * c1 - r1 * c0];
-  const len = Math.hypot(n[0]!, n[1]!, n[2]!);
+  const n = sliceNormal(o);
+  const len = Math.hypot(...n);
   if (!(len > 0)) return undefined;
-  return (Math.acos(Math.min(1, Math.abs(n[2]!) / len)) * 180) / Math.PI;
+  return (Math.acos(Math.min(1, Math.abs(n[2]) / len)) * 180) / Math.PI;
 }
 
 const fmt = (v: number) => String(Number(v.toPrecision(4)));

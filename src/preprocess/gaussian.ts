@@ -1,8 +1,7 @@
 // Gaussian image operations shared by the phantom scanner and the training augmentation.
 
-/** Separable Gaussian blur of a size×size image, in place, via `scratch` (edges clamp). */
-export function blurInPlace(img: Float32Array, size: number, sigma: number, scratch: Float32Array): void {
-  const radius = Math.max(1, Math.ceil(2 * sigma));
+/** Separable Gaussian blur of a size×size image, in place, via `scratch` (edges clamp); the kernel reaches `radius` pixels (default 2σ). */
+export function blurInPlace(img: Float32Array, size: number, sigma: number, scratch: Float32Array, radius = Math.max(1, Math.ceil(2 * sigma))): void {
   const kernel = new Float32Array(2 * radius + 1);
   let sum = 0;
   for (let k = -radius; k <= radius; k++) sum += kernel[k + radius] = Math.exp(-(k * k) / (2 * sigma * sigma));

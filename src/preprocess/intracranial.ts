@@ -16,6 +16,11 @@ const MIN_BONE_SHARE = 0.002;
 /** Smallest enclosed area kept, as a share of the image: below it, no skull ring was found. */
 const MIN_SHARE = 0.01;
 
+/** The closing radius of the skull: 1 pixel per 128 of the image side (at least 1). */
+function closingRadius(rows: number, columns: number): number {
+  return Math.max(1, Math.round(Math.max(rows, columns) / 128));
+}
+
 /** Max filter with a (2r+1)² square, in place through `tmp`. */
 function dilate(mask: Uint8Array, rows: number, columns: number, r: number, tmp: Uint8Array): void {
   for (let y = 0; y < rows; y++) {
@@ -73,7 +78,7 @@ function floodFromBorder(wall: Uint8Array, rows: number, columns: number, reache
  * (bone excluded), and calcifications inside are filled in. Undefined when no enclosed region of at
  * least 1 % of the image exists (a slice above or below the skull, or an open skull).
  */
-export function intracranialMask(hu: ArrayLike<number>, rows: number, columns: number, close = Math.max(1, Math.round(Math.max(rows, columns) / 128))): Uint8Array | undefined {
+export function intracranialMask(hu: ArrayLike<number>, rows: number, columns: number, close = closingRadius(rows, columns)): Uint8Array | undefined {
   const n = rows * columns;
   const bone = new Uint8Array(n);
   let bonePixels = 0;
@@ -137,7 +142,7 @@ export function softRegion(hu: ArrayLike<number>, mask: Uint8Array, rows: number
   // The region's interior: eroded by the skull's partial volume (the closing radius, its edge, and one more).
   const tmp = new Uint8Array(n);
   const interior = Uint8Array.from(mask, (v) => 1 - v);
-  dilate(interior, rows, columns, Math.max(1, Math.round(Math.max(rows, columns) / 128)) + EDGE + 1, tmp);
+  dilate(interior, rows, columns, closingRadius(rows, columns) + EDGE + 1, tmp);
   const calcified = Uint8Array.from(interior, (v, i) => (!v && hu[i]! >= SOFT_HU ? 1 : 0));
   const out = maskAtSize(soft, rows, columns, size, 0.5);
   const rim = maskAtSize(calcified, rows, columns, size, Number.MIN_VALUE);
