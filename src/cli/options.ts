@@ -20,6 +20,15 @@ export function fractionOption(name: string): (value: string) => number {
   };
 }
 
+/** A share strictly between 0 and 1 (e.g. --ood-share). */
+export function shareOption(name: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!(n > 0 && n < 1)) throw new InvalidArgumentError(`${name} must be a number in (0, 1)`);
+    return n;
+  };
+}
+
 export const pct = (v: number | undefined) => (v === undefined ? '-' : `${(100 * v).toFixed(1)}%`);
 
 /** `--size` and `--windows`: the tensor settings of `ich preprocess` and `ich enqueue preprocess`. */

@@ -1,3 +1,4 @@
+import { type ConformanceHeader, conformanceFacts } from '../dicom/conformance.js';
 import { asDicomError } from '../dicom/errors.js';
 import { orientationKey, positionAlongNormal } from '../dicom/header.js';
 import { checkSliceHeader } from '../dicom/load.js';
@@ -25,6 +26,8 @@ export interface HeaderRecord {
   position?: number;
   /** The slice normal as text, e.g. "0,0,1" (see orientationKey). */
   orientation?: string;
+  /** What input conformance reads (not stored in the index). */
+  conformance?: ConformanceHeader;
 }
 
 export interface FileStamp {
@@ -59,6 +62,7 @@ export function headerRecord(stamp: FileStamp): HeaderRecord {
       instanceNumber: h.instanceNumber,
       position: positionAlongNormal(h),
       orientation: orientationKey(h),
+      conformance: conformanceFacts(h),
     };
   } catch (err) {
     const e = asDicomError(err);

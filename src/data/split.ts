@@ -72,3 +72,10 @@ export function summarizeSplit(db: Db, seed: number): SplitSummary {
   for (const r of pos) parts[r.part].positiveStudies = r.n;
   return { seed, parts };
 }
+
+/** A part's usable files: path and SOPInstanceUID, by path. */
+export function partFiles(db: Db, part: Part): { path: string; sop: string }[] {
+  return db
+    .prepare(`SELECT f.path AS path, f.sop_instance_uid AS sop FROM files f JOIN split s ON s.patient_id = f.patient_id WHERE f.status = 'ok' AND s.part = ? ORDER BY f.path`)
+    .all(part) as { path: string; sop: string }[];
+}

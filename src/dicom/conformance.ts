@@ -34,10 +34,11 @@ export const HEAD_BODY_PARTS: readonly string[] = ['HEAD', 'BRAIN', 'SKULL', 'HE
 /** ContrastBolusAgent values that say no agent was given. */
 const NO_AGENT = /^(none|no|n\/a|na|0|-+)$/i;
 
-type Header = Pick<DicomHeader, 'modality' | 'imageType' | 'imageOrientationPatient' | 'sliceThickness' | 'pixelSpacing' | 'rows' | 'columns' | 'contrastBolusAgent' | 'bodyPartExamined'>;
+/** What the rules read of a header. */
+export type ConformanceHeader = Pick<DicomHeader, 'modality' | 'imageType' | 'imageOrientationPatient' | 'sliceThickness' | 'pixelSpacing' | 'rows' | 'columns' | 'contrastBolusAgent' | 'bodyPartExamined'>;
 
 /** The angle in degrees between the slice normal and the patient's z axis (undefined without ImageOrientationPatient). */
-export function tiltDegrees(o: Header['imageOrientationPatient']): number | undefined {
+export function tiltDegrees(o: ConformanceHeader['imageOrientationPatient']): number | undefined {
   if (!o) return undefined;
   const n = sliceNormal(o);
   const len = Math.hypot(...n);
@@ -57,7 +58,7 @@ function inRange(value: number | undefined, range: Range | undefined, tolerance:
  * model-independent rules apply (modality, localizer, orientation, contrast, body part). An absent
  * optional attribute passes: the rules judge what a header says, not what it leaves out.
  */
-export function checkConformance(h: Header, ranges?: ConformanceRanges): ConformanceFailure[] {
+export function checkConformance(h: ConformanceHeader, ranges?: ConformanceRanges): ConformanceFailure[] {
   const out: ConformanceFailure[] = [];
   const fail = (rule: ConformanceRule, code: string, message: string) => out.push({ rule, code, message });
   if (h.modality !== 'CT') fail('Modality', 'not-ct', `Modality is ${h.modality || 'empty'}, not CT`);
@@ -85,8 +86,21 @@ export function conformanceStatus(slices: number, leftOut: number): ConformanceS
   return leftOut === 0 ? 'conforming' : leftOut >= slices ? 'not-analysed' : 'partly-conforming';
 }
 
+/** The attributes of `h` the rules read (small enough to travel with an index record). */
+export function conformanceFacts(h: ConformanceHeader): ConformanceHeader {
+  const { modality, imageType, imageOrientationPatient, sliceThickness, pixelSpacing, rows, columns, contrastBolusAgent, bodyPartExamined } = h;
+  return { modality, imageType, imageOrientationPatient, sliceThickness, pixelSpacing, rows, columns, contrastBolusAgent, bodyPartExamined };
+}
+
+/**
+ * Default relative tolerance around the training ranges: a factor of 2 either way. The model resamples
+ * every slice to its input size, so what these rules guard against is a different kind of image
+ * (thin-slice or thick-slab reconstructions, a small field of view, thumbnails), not a step in between.
+ */
+export const DEFAULT_RANGE_TOLERANCE = 1;
+
 /** Observed ranges of headers (the training part's), to be stored in a model card with a tolerance. */
-export function observedRanges(headers: Iterable<Pick<DicomHeader, 'sliceThickness' | 'pixelSpacing' | 'rows' | 'columns'>>, tolerance = 0.25): ConformanceRanges {
+export function observedRanges(headers: Iterable<Pick<DicomHeader, 'sliceThickness' | 'pixelSpacing' | 'rows' | 'columns'>>, tolerance = DEFAULT_RANGE_TOLERANCE): ConformanceRanges {
   const acc = { sliceThickness: [Infinity, -Infinity], pixelSpacing: [Infinity, -Infinity], rows: [Infinity, -Infinity], columns: [Infinity, -Infinity] } as Record<'sliceThickness' | 'pixelSpacing' | 'rows' | 'columns', [number, number]>;
   const add = (k: keyof typeof acc, v: number | undefined) => {
     if (v === undefined || !Number.isFinite(v)) return;

@@ -4,6 +4,7 @@
 import { Emitter } from './emitter.js';
 import { type Model, type Param, type Weights, emitBackward, emitForward, modelParams, outputShape } from './graph.js';
 import { LABEL_WEIGHTS, emitWeightedBceWithLogits } from './loss.js';
+import { type MahalanobisParams, emitMahalanobis, emitOodFeatures } from './ood-score.js';
 import { type OptimizerConfig, makeOptimizer } from './optimizers.js';
 import { serializeModel, valueInfo } from './onnx.js';
 import { poolBeforeActivation } from './rewrite.js';
@@ -21,6 +22,8 @@ export const NAMES = {
   loss: 'loss',
   seed: 'seed',
   gradient: 'gradient',
+  oodScore: 'ood_score',
+  oodFeatures: 'ood_features',
 } as const;
 
 const BATCH = 'N';
@@ -53,10 +56,14 @@ const rewritten = (model: Model, options: RewriteOptions): Model => (options.opt
 export interface InferenceOptions extends RewriteOptions {
   /** Also output the logits. */
   logits?: boolean;
+  /** Also output `ood_score` [N]: the Mahalanobis distance of the `nodes`' feature statistics (emitOodFeatures) to the nearest class. */
+  ood?: MahalanobisParams & { nodes: readonly string[] };
+  /** Also output `ood_features` [N, D]: the statistics the score reads, for fitting it. */
+  oodFeatures?: readonly string[];
   name?: string;
 }
 
-/** input [N, C, H, W] float32 → probabilities [N, K] (sigmoid of the model output). */
+/** input [N, C, H, W] float32 → probabilities [N, K] (sigmoid of the model output), and ood_score [N] with `ood`. */
 export function compileInference(original: Model, weights: Weights, options: InferenceOptions = {}): Uint8Array {
   const model = rewritten(original, options);
   const k = outputCount(model);
@@ -69,6 +76,17 @@ export function compileInference(original: Model, weights: Weights, options: Inf
   if (options.logits) {
     e.rename(fwd.output, NAMES.logits);
     outputs.push(valueInfo(NAMES.logits, 'float32', [BATCH, k]));
+  }
+  if (options.ood) {
+    const z = emitOodFeatures(e, fwd, options.ood.nodes);
+    if (z.dim !== options.ood.dim) throw new Error(`[${options.ood.nodes.join(', ')}] give ${z.dim} features, the out-of-distribution score was fitted on ${options.ood.dim}`);
+    emitMahalanobis(e, z.value, options.ood, NAMES.oodScore);
+    outputs.push(valueInfo(NAMES.oodScore, 'float32', [BATCH]));
+  }
+  if (options.oodFeatures) {
+    const z = emitOodFeatures(e, fwd, options.oodFeatures);
+    e.rename(z.value, NAMES.oodFeatures);
+    outputs.push(valueInfo(NAMES.oodFeatures, 'float32', [BATCH, z.dim]));
   }
   const inputs = [valueInfo(NAMES.input, 'float32', [BATCH, ...model.inputShape])];
   return serializeModel(e.graph(options.name ?? 'inference', inputs, outputs));

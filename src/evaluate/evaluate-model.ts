@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Db, defaultDbPath, openIndexDb } from '../data/db.js';
 import { LABELS, type LabelReport, readLabelsCsv } from '../data/labels.js';
-import type { Part } from '../data/split.js';
+import { type Part, partFiles } from '../data/split.js';
 import { calibrationFigure, type CalibrationSeries } from '../figures/calibration.js';
 import { rocFigure, type RocOperatingPoint } from '../figures/roc.js';
 import { predictFiles, type PredictResult, type RejectedFile, type SlicePrediction } from '../models/predict.js';
@@ -58,6 +58,10 @@ export interface ModelEvaluation {
   /** Predicted slices without a complete label row (left out of the report). */
   unlabelled: string[];
   rejected: RejectedFile[];
+  /** Usable slices left out for failing input conformance (not in the report). */
+  leftOut: number;
+  /** The labelled slices flagged out of distribution (models with an OOD score): all, and among the `any` positives. */
+  ood?: OodShare;
   labelReport: LabelReport;
   report: EvaluationReport;
   /** The same slices per study (each label's maximum over the study's slices; calibrated too when the model card has a study calibration). */
@@ -67,12 +71,6 @@ export interface ModelEvaluation {
 
 function hasSplit(db: Db): boolean {
   return (db.prepare('SELECT COUNT(*) AS n FROM split').get() as { n: number }).n > 0;
-}
-
-function partFiles(db: Db, part: Part): { path: string; sop: string }[] {
-  return db
-    .prepare(`SELECT f.path AS path, f.sop_instance_uid AS sop FROM files f JOIN split s ON s.patient_id = f.patient_id WHERE f.status = 'ok' AND s.part = ? ORDER BY f.path`)
-    .all(part) as { path: string; sop: string }[];
 }
 
 /**
@@ -161,15 +159,34 @@ export async function evaluateModel(modelDir: string, dataDir: string, options: 
     part: p.part,
     selection: p.part === 'all' ? 'scan' : 'index-split',
     baselinePrevalence: p.trainPrevalence ? 'train-part' : 'evaluated-set',
-    files: p.predicted.slices.length + p.predicted.rejected.length,
+    files: p.predicted.slices.length + p.predicted.rejected.length + p.predicted.leftOut.length,
     predicted: p.predicted.slices.length,
     unlabelled: p.unlabelled,
     rejected: p.predicted.rejected,
+    leftOut: p.predicted.leftOut.length,
+    ...(p.predicted.card.ood ? { ood: oodShare(p.labelled, p.predicted.card.ood.threshold) } : {}),
     labelReport: p.labelReport,
     report,
     study: evaluateStudies(labelledStudyTable(p), p.predicted.card.study?.calibration),
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/** How many labelled slices are above the OOD threshold, and how many of the `any` positives. */
+export interface OodShare {
+  threshold: number;
+  slices: number;
+  flagged: number;
+  share: number;
+  positives: number;
+  flaggedPositives: number;
+}
+
+function oodShare(labelled: LabelledPrediction['labelled'], threshold: number): OodShare {
+  const flagged = labelled.filter((l) => l.slice.ood?.flagged);
+  const positives = labelled.filter((l) => l.labels[0]! >= 0.5).length;
+  const flaggedPositives = flagged.filter((l) => l.labels[0]! >= 0.5).length;
+  return { threshold, slices: labelled.length, flagged: flagged.length, share: flagged.length / Math.max(1, labelled.length), positives, flaggedPositives };
 }
 
 /** The `ich eval --json` object: evaluationJson's keys (n, weighted_log_loss, auc, …) and where the slices came from. */
@@ -187,6 +204,8 @@ export function modelEvaluationJson(e: ModelEvaluation): Record<string, unknown>
     unlabelled: e.unlabelled.length,
     rejected: e.rejected.length,
     rejected_files: e.rejected,
+    left_out: e.leftOut,
+    ...(e.ood ? { ood: e.ood } : {}),
     seconds: e.seconds,
   };
 }

@@ -255,10 +255,13 @@ export function formatStudyEvaluation(e: StudyEvaluation, calibration?: Record<L
 /** A study's P(any) for triage: calibrated when it can be, else the raw maximum. */
 export const triageAny = (s: StudyPrediction): number => s.calibrated?.any ?? s.any;
 
-/** Most urgent first: P(any) (calibrated when available) descending, then the raw maximum, then StudyInstanceUID. */
+/** Whether a study is listed apart from the triage order (mostly out of distribution). */
+export const notAssessed = (s: StudyPrediction): boolean => s.assessment?.status === 'not-assessed';
+
+/** Most urgent first: assessed studies by P(any) (calibrated when available) descending, then the raw maximum, then StudyInstanceUID; not-assessed studies after every assessed one, in the same order among themselves. */
 export function triageOrder<T extends StudyPrediction>(studies: readonly T[]): T[] {
   const uid = (a: T, b: T) => (a.studyInstanceUID < b.studyInstanceUID ? -1 : a.studyInstanceUID > b.studyInstanceUID ? 1 : 0);
-  return [...studies].sort((a, b) => triageAny(b) - triageAny(a) || b.any - a.any || uid(a, b));
+  return [...studies].sort((a, b) => Number(notAssessed(a)) - Number(notAssessed(b)) || triageAny(b) - triageAny(a) || b.any - a.any || uid(a, b));
 }
 
 /** One row of `ich triage`. */
@@ -273,6 +276,10 @@ export interface TriageEntry {
   /** The slice with the highest `any`. */
   keySlice: { sop: string; path: string; any: number };
   slices: number;
+  /** `not-assessed`: mostly out of distribution, ranked after every assessed study. */
+  status: 'assessed' | 'not-assessed';
+  /** Why it is not assessed or partly conforming. */
+  reason?: string;
 }
 
 /** Studies most urgent first, each with its P(any), its most likely subtype and its key slice. */
@@ -280,6 +287,7 @@ export function triageList(studies: readonly StudyPrediction[]): TriageEntry[] {
   return triageOrder(studies).map((s, i) => {
     const probs = s.calibrated ?? s.perLabel;
     const label = LABELS.slice(1).reduce((best, l) => (probs[l] > probs[best] ? l : best), LABELS[1]);
-    return { rank: i + 1, studyInstanceUID: s.studyInstanceUID, patientID: s.patientID, any: triageAny(s), topSubtype: { label, probability: probs[label] }, keySlice: s.topSlice, slices: s.slices };
+    const reason = s.assessment?.reason;
+    return { rank: i + 1, studyInstanceUID: s.studyInstanceUID, patientID: s.patientID, any: triageAny(s), topSubtype: { label, probability: probs[label] }, keySlice: s.topSlice, slices: s.slices, status: notAssessed(s) ? 'not-assessed' : 'assessed', ...(reason ? { reason } : {}) };
   });
 }

@@ -10,3 +10,4 @@ export { rocFigure, rocLayout, rocPixel, ROC_X_TITLE, ROC_Y_TITLE, ROC_CURVE_WID
 export { calibrationFigure, calibrationLayout, calibrationPixel, calibrationMarkerRadius, CALIBRATION_MARKER_RADIUS, type CalibrationBin, type CalibrationSeries, type CalibrationFigureOptions, type CalibrationLayout, type CalibrationPoint, type CalibrationBar, type CalibrationLegendEntry } from './calibration.js';
 export { shapFigure, shapLayout, shapColor, colorbarTicks, absPercentile, formatAttribution, SHAP_RED, SHAP_BLUE, SHAP_SLICE_ALPHA, SHAP_LIMIT_PERCENTILE, type ShapPanelInput, type ShapFigureOptions, type ShapLayout, type ShapPanel, type ShapColorbar, type ShapColorbarTick } from './shap.js';
 export { seriesFigure, seriesLayout, SERIES_CURVE_COLORS, type SeriesPanel, type SeriesCurve, type SeriesFigureOptions } from './series.js';
+export { oodScoreFigure, type OodScoreGroup, type OodFigureOptions } from './ood.js';

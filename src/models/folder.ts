@@ -2,9 +2,12 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LABELS } from '../data/labels.js';
 import { compileInference, type Model, modelParams, type Weights } from '../engine/index.js';
+import type { MahalanobisParams } from '../engine/ood-score.js';
 import type { StudyCalibrationCard } from '../evaluate/study.js';
+import type { ConformanceRanges } from '../dicom/conformance.js';
 import { type ContextSpec, contextChannels } from '../preprocess/context.js';
 import type { HuWindow } from '../preprocess/window.js';
+import type { OodCard } from './ood.js';
 import { buildModel, type Architecture } from './registry.js';
 import { readSafetensors, writeSafetensors } from './safetensors.js';
 
@@ -32,6 +35,10 @@ export interface ModelCard {
   metrics?: Record<string, unknown>;
   /** Study-level probabilities: aggregation and per-label Platt calibration (written by calibrateStudies). */
   study?: StudyCalibrationCard;
+  /** The out-of-distribution score in model.onnx (`ood_score`, parameters in ood.safetensors) and its threshold. */
+  ood?: OodCard;
+  /** The header ranges of the training part that input conformance checks slices against. */
+  conformance?: ConformanceRanges;
   created: string;
 }
 
@@ -39,12 +46,17 @@ export interface ModelFolder {
   card: ModelCard;
   model: Model;
   weights: Weights;
+  /** The out-of-distribution score's parameters (with card.ood). */
+  ood?: MahalanobisParams;
 }
+
+const OOD_FILE = 'ood.safetensors';
 
 /**
  * Writes a model folder: model.json (the card), weights.safetensors (every parameter, float32) and
  * model.onnx (the inference graph with the weights inside: any ONNX runtime can run it, input
- * `input` N×C×H×W float32, output `probabilities` N×6 in the order of `labels`).
+ * `input` N×C×H×W float32, output `probabilities` N×6 in the order of `labels`); with an
+ * out-of-distribution fit, ood.safetensors and a second output `ood_score` [N].
  */
 export function saveModelFolder(dir: string, folder: ModelFolder): void {
   mkdirSync(dir, { recursive: true });
@@ -55,8 +67,11 @@ export function saveModelFolder(dir: string, folder: ModelFolder): void {
     return [p.name, { shape: p.shape, data }];
   }));
   writeSafetensors(join(dir, 'weights.safetensors'), tensors, { format: 'ichdetect-model', architecture: folder.card.architecture.name });
-  writeFileSync(join(dir, 'model.onnx'), compileInference(folder.model, folder.weights, { name: folder.card.architecture.name }));
-  writeModelCard(dir, folder.card);
+  const { ood, card } = folder;
+  if (Boolean(ood) !== Boolean(card.ood)) throw new Error('saveModelFolder: out-of-distribution parameters and card.ood go together');
+  if (ood) writeSafetensors(join(dir, OOD_FILE), new Map([['whitening', { shape: [ood.whitenedMeans.length / ood.dim, ood.dim, ood.dim], data: ood.whitening }], ['whitened_means', { shape: [ood.whitenedMeans.length / ood.dim, ood.dim], data: ood.whitenedMeans }]]), { format: 'ichdetect-ood', method: card.ood!.method });
+  writeFileSync(join(dir, 'model.onnx'), compileInference(folder.model, folder.weights, { name: card.architecture.name, ...(ood ? { ood: { ...ood, nodes: card.ood!.nodes } } : {}) }));
+  writeModelCard(dir, card);
 }
 
 /** Writes DIR/model.json. */
@@ -84,7 +99,15 @@ export function loadModelFolder(dir: string): ModelFolder {
     if (t.shape.join('x') !== p.shape.join('x')) throw new Error(`${dir}: ${p.name} is [${t.shape}], the architecture needs [${p.shape}]`);
     weights.set(p.name, t.data);
   }
-  return { card, model, weights };
+  return { card, model, weights, ...(card.ood ? { ood: readOod(dir) } : {}) };
+}
+
+function readOod(dir: string): MahalanobisParams {
+  const { tensors } = readSafetensors(join(dir, OOD_FILE));
+  const whitening = tensors.get('whitening');
+  const whitenedMeans = tensors.get('whitened_means');
+  if (!whitening || !whitenedMeans) throw new Error(`${dir}/${OOD_FILE} lacks whitening or whitened_means`);
+  return { dim: whitening.shape[1]!, whitening: whitening.data, whitenedMeans: whitenedMeans.data };
 }
 
 /** A fresh card for an architecture and its input. */

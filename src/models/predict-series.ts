@@ -4,12 +4,13 @@
 import type { HeaderRecord } from '../data/header-record.js';
 import { readHeaderRecords } from '../data/index-dir.js';
 import { type SeriesProblem, seriesOf } from '../data/series.js';
-import type { PredictTask } from '../data/workers/predict-worker.js';
+import { leftOutRecord, type PredictTask } from '../data/workers/predict-worker.js';
+import { type ConformanceRanges, checkConformance } from '../dicom/conformance.js';
 import type { ort } from '../engine/session.js';
 import { contextChannels, stackContext } from '../preprocess/context.js';
 import { type Decoder, decodeInOrder } from './decode-ahead.js';
 import type { ModelCard } from './folder.js';
-import { isFirstOfSop, type RejectedFile, runProbabilities, type SlicePrediction, sliceOutcomes } from './predict.js';
+import { isFirstOfSop, type ModelOutputs, type RejectedFile, runModel, type SliceOutcome, sliceOutcomes } from './predict.js';
 
 /** A series as prediction assembled it. */
 export interface SeriesSummary {
@@ -28,7 +29,7 @@ export function seriesAware(card: ModelCard): boolean {
 /**
  * Predicts `files` series by series with an open session of a series-aware model: files whose header
  * is unusable, and later files repeating a SOPInstanceUID, are rejected up front; each series is
- * ordered along its normal (seriesOf) and decoded as one task; 2.5-D inputs stack each slice with its
+ * left out when it fails input conformance (with `conformance`), ordered along its normal (seriesOf) and decoded as one task; 2.5-D inputs stack each slice with its
  * neighbours; a sequence model takes the whole series as one batch, a 2-D model batches of `batch`.
  * Outcomes come back in the order of `files`.
  */
@@ -36,20 +37,24 @@ export async function predictBySeries(
   session: ort.InferenceSession,
   card: ModelCard,
   files: readonly string[],
-  opts: { decoder: Decoder; batch: number; onProgress?: (done: number, total: number) => void },
-): Promise<{ outcomes: (SlicePrediction | RejectedFile)[]; series: SeriesSummary[] }> {
+  opts: { decoder: Decoder; batch: number; conformance?: { ranges?: ConformanceRanges }; onProgress?: (done: number, total: number) => void },
+): Promise<{ outcomes: SliceOutcome[]; series: SeriesSummary[] }> {
   const { size, windows, context } = card.input;
   const plane = size * size;
   const perSlice = windows.length * plane;
   const channels = contextChannels(windows.length, context);
   if (channels !== card.input.channels) throw new Error(`the model card says ${card.input.channels} input channels, its windows and context make ${channels}`);
-  const byPath = new Map<string, SlicePrediction | RejectedFile>();
+  const byPath = new Map<string, SliceOutcome>();
   const firstPath = new Map<string, string>();
   const usable: HeaderRecord[] = [];
   const duplicates: RejectedFile[] = [];
   for (const h of await readHeaderRecords(files, opts.decoder.threads)) {
     if (h.status !== 'ok') byPath.set(h.path, { path: h.path, code: h.reasonCode ?? 'invalid-header', reason: h.reason ?? 'unusable header' });
-    else if (isFirstOfSop(firstPath, { path: h.path, sop: h.sopInstanceUID! }, duplicates)) usable.push(h);
+    else if (isFirstOfSop(firstPath, { path: h.path, sop: h.sopInstanceUID! }, duplicates)) {
+      const failures = opts.conformance && h.conformance ? checkConformance(h.conformance, opts.conformance.ranges) : [];
+      if (failures.length > 0) byPath.set(h.path, sliceOutcomes([leftOutRecord(h, failures)], undefined)[0]!);
+      else usable.push(h);
+    }
   }
   for (const d of duplicates) byPath.set(d.path, d);
   const assembled = seriesOf(usable);
@@ -58,7 +63,7 @@ export async function predictBySeries(
   opts.onProgress?.(done, files.length);
   await decodeInOrder(tasks, opts.decoder, async (result) => {
     const t = result.records.filter((r) => r.ok).length;
-    let probs: Float32Array | undefined;
+    let out: ModelOutputs | undefined;
     if (t > 0) {
       let x = result.tensors;
       if (context?.slices) {
@@ -66,13 +71,15 @@ export async function predictBySeries(
         for (let i = 0; i < t; i++) stackContext((j) => result.tensors.subarray(j * perSlice, (j + 1) * perSlice), i, t, windows.length, plane, context, x, i * channels * plane);
       }
       const rows = card.input.series ? t : opts.batch;
-      probs = new Float32Array(t * 6);
+      out = { probs: new Float32Array(t * 6) };
       for (let at = 0; at < t; at += rows) {
         const n = Math.min(rows, t - at);
-        probs.set(await runProbabilities(session, x.subarray(at * channels * plane, (at + n) * channels * plane), [n, channels, size, size]), at * 6);
+        const batch = await runModel(session, x.subarray(at * channels * plane, (at + n) * channels * plane), [n, channels, size, size]);
+        out.probs.set(batch.probs, at * 6);
+        if (batch.ood) (out.ood ??= new Float32Array(t)).set(batch.ood, at);
       }
     }
-    for (const o of sliceOutcomes(result.records, probs)) byPath.set(o.path, o);
+    for (const o of sliceOutcomes(result.records, out, card.ood?.threshold)) byPath.set(o.path, o);
     done += result.records.length;
     opts.onProgress?.(done, files.length);
   });

@@ -1,13 +1,15 @@
 // predictFiles(): DICOM files or folders in, six probabilities per slice out, through a model folder's model.onnx.
 import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { LABELS, type Label, formatLabelRows } from '../data/labels.js';
+import { LABELS, type Label } from '../data/labels.js';
 import { batches, defaultThreads } from '../data/pool.js';
 import { scanForDicom } from '../data/scan.js';
 import type { PredictRecord, PredictTask } from '../data/workers/predict-worker.js';
 import { asDicomError } from '../dicom/errors.js';
+import { NAMES } from '../engine/compile.js';
 import { openSession, ort } from '../engine/session.js';
 import { aggregateStudies, calibrateStudy, type StudyAggregate, type StudyCalibrationCard, triageOrder } from '../evaluate/study.js';
+import { assessStudy, byStudy, type LeftOutSlice, type NotAnalysedStudy, notAnalysedStudies, type SliceOod, type StudyAssessment } from './assessment.js';
 import { type Decoder, decodeInOrder, openDecoder } from './decode-ahead.js';
 import { predictBySeries, type SeriesSummary, seriesAware } from './predict-series.js';
 import { type ModelCard, readModelCard } from './folder.js';
@@ -19,6 +21,8 @@ export interface PredictOptions {
   batch?: number;
   /** Called after each batch: files finished (predicted or rejected) and files in all. */
   onProgress?: (done: number, total: number) => void;
+  /** Check input conformance and leave out slices that fail it (default true; false analyses every usable slice). */
+  conformance?: boolean;
 }
 
 export interface SlicePrediction {
@@ -32,6 +36,8 @@ export interface SlicePrediction {
   position?: number;
   /** Six probabilities in LABELS order. */
   probs: Float32Array;
+  /** The out-of-distribution score and flag (models whose card has `ood`). */
+  ood?: SliceOod;
 }
 
 export interface RejectedFile {
@@ -50,6 +56,8 @@ export interface StudyPrediction extends StudyAggregate {
   topSlice: { sop: string; path: string; any: number };
   /** Each label's probability through the card's Platt calibration (absent when the card has none). */
   calibrated?: Record<Label, number>;
+  /** Whether the study was assessed (mostly in distribution) and which of its slices were left out. */
+  assessment?: StudyAssessment;
 }
 
 /** How study probabilities are formed: the maximum over slices, then Platt scaling when the card has a study calibration. */
@@ -63,11 +71,15 @@ export interface PredictResult {
   slices: SlicePrediction[];
   /** Files that could not be predicted, each with its reason, in input order. */
   rejected: RejectedFile[];
+  /** Usable slices left out because they fail input conformance, each with its failures, in input order. */
+  leftOut: LeftOutSlice[];
+  /** Studies none of whose slices conforms (listed apart: nothing was analysed). */
+  notAnalysed: NotAnalysedStudy[];
   /** Files inside folders passed over because their extension says they are not DICOM (e.g. labels.csv, *.json). */
   skipped: string[];
   /** Models that read series (2.5-D or sequence): each series as assembled, with what is odd about it. */
   series?: SeriesSummary[];
-  /** One row per study, most urgent first (triageOrder: calibrated `any` when available, then raw `any`). */
+  /** One row per analysed study, most urgent first (triageOrder: assessed studies by calibrated `any` when available, then raw `any`; not-assessed studies after them). */
   studies: StudyPrediction[];
   /** How study-level probabilities are formed from slices. */
   studyAggregation: StudyAggregation;
@@ -144,31 +156,35 @@ export class Predictor {
     const batchSize = options.batch ?? 32;
     if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new Error(`batch ${batchSize}: expected an integer ≥ 1`);
     const input = await expandInputs(inputs);
-    const outcomes: (SlicePrediction | RejectedFile)[] = [];
+    const conformance = options.conformance === false ? undefined : { ranges: card.conformance };
+    const outcomes: SliceOutcome[] = [];
     let series: SeriesSummary[] | undefined;
     if (seriesAware(card)) {
-      const r = await predictBySeries(session, card, input.files, { decoder, batch: batchSize, onProgress: options.onProgress });
+      const r = await predictBySeries(session, card, input.files, { decoder, batch: batchSize, conformance, onProgress: options.onProgress });
       outcomes.push(...r.outcomes);
       series = r.series;
     } else {
-      const tasks: PredictTask[] = batches(input.files, batchSize).map((paths) => ({ paths, size, windows }));
+      const tasks: PredictTask[] = batches(input.files, batchSize).map((paths) => ({ paths, size, windows, conformance }));
       let done = 0;
       await decodeInOrder(tasks, decoder, async (result) => {
         const ok = result.records.filter((r) => r.ok).length;
-        const probs = ok > 0 ? await runProbabilities(session, result.tensors, [ok, channels, size, size]) : undefined;
-        outcomes.push(...sliceOutcomes(result.records, probs));
+        const out = ok > 0 ? await runModel(session, result.tensors, [ok, channels, size, size]) : undefined;
+        outcomes.push(...sliceOutcomes(result.records, out, card.ood?.threshold));
         done += result.records.length;
         options.onProgress?.(done, input.files.length);
       });
     }
     const slices: SlicePrediction[] = [];
+    const leftOut: LeftOutSlice[] = [];
     const rejected: RejectedFile[] = [...input.rejected];
     const firstPath = new Map<string, string>();
     for (const o of outcomes) {
-      if (!('probs' in o)) rejected.push(o);
+      if ('failures' in o) {
+        if (isFirstOfSop(firstPath, o, rejected)) leftOut.push(o);
+      } else if (!('probs' in o)) rejected.push(o);
       else if (isFirstOfSop(firstPath, o, rejected)) slices.push(o);
     }
-    return { model: this.model, card, slices, rejected, skipped: input.skipped, ...(series ? { series } : {}), ...studyLevel(slices, card), seconds: (performance.now() - started) / 1000 };
+    return { model: this.model, card, slices, rejected, leftOut, skipped: input.skipped, ...(series ? { series } : {}), ...studyLevel(slices, card, leftOut), seconds: (performance.now() - started) / 1000 };
   }
 
   async close(): Promise<void> {
@@ -194,20 +210,38 @@ export async function predictFiles(modelDir: string, inputs: readonly string[], 
   }
 }
 
-/** The `probabilities` output of a model session for one input tensor. */
-export async function runProbabilities(session: ort.InferenceSession, x: Float32Array, dims: number[]): Promise<Float32Array> {
-  const out = await session.run({ input: new ort.Tensor('float32', x, dims) });
-  return out.probabilities!.data as Float32Array;
+/** What one inference gives: six probabilities per row, and the out-of-distribution score per row when the graph has it. */
+export interface ModelOutputs {
+  probs: Float32Array;
+  ood?: Float32Array;
 }
 
-/** Decoded records and their probabilities (one row of six per ok record, in order) as slice predictions or rejections. */
-export function sliceOutcomes(records: readonly PredictRecord[], probs: Float32Array | undefined): (SlicePrediction | RejectedFile)[] {
+/** A model session's `probabilities` (and `ood_score`, when the graph has it) for one input tensor. */
+export async function runModel(session: ort.InferenceSession, x: Float32Array, dims: number[]): Promise<ModelOutputs> {
+  const out = await session.run({ input: new ort.Tensor('float32', x, dims) });
+  const ood = out[NAMES.oodScore]?.data as Float32Array | undefined;
+  return { probs: out[NAMES.probabilities]!.data as Float32Array, ...(ood ? { ood } : {}) };
+}
+
+/** What became of one file: predicted, rejected, or left out for failing conformance. */
+export type SliceOutcome = SlicePrediction | RejectedFile | LeftOutSlice;
+
+/**
+ * Decoded records and the model's outputs (one row per ok record, in order) as slice predictions,
+ * rejections or left-out slices; a slice's OOD score is flagged above `oodThreshold`.
+ */
+export function sliceOutcomes(records: readonly PredictRecord[], out: ModelOutputs | undefined, oodThreshold?: number): SliceOutcome[] {
   let k = 0;
-  return records.map((r) => {
-    if (!r.ok) return { path: r.path, code: r.code, reason: r.reason };
-    const p = probs!.slice(k * 6, k * 6 + 6);
+  return records.map((r): SliceOutcome => {
+    if (!r.ok) {
+      const { path, code, reason } = r;
+      return 'failures' in r ? { path, sop: r.sop, study: r.study, series: r.series, patient: r.patient, position: r.position, failures: r.failures } : { path, code, reason };
+    }
+    const p = out!.probs.slice(k * 6, k * 6 + 6);
+    const score = out!.ood?.[k];
     k++;
-    return { path: r.path, sop: r.sop, study: r.study, series: r.series, patient: r.patient, position: r.position, probs: p };
+    const ood = score !== undefined && oodThreshold !== undefined ? { ood: { score, flagged: score > oodThreshold } } : {};
+    return { path: r.path, sop: r.sop, study: r.study, series: r.series, patient: r.patient, position: r.position, probs: p, ...ood };
   });
 }
 
@@ -230,44 +264,22 @@ export function isFirstOfSop(firstPath: Map<string, string>, file: { path: strin
  * slices, and with a study calibration (a model card's `study`) the calibrated probabilities; most
  * urgent first (triageOrder).
  */
-export function summarizeStudies(slices: readonly SlicePrediction[], study?: StudyCalibrationCard): StudyPrediction[] {
+export function summarizeStudies(slices: readonly SlicePrediction[], study?: StudyCalibrationCard, leftOut: readonly LeftOutSlice[] = []): StudyPrediction[] {
+  const leftOutOf = byStudy(leftOut);
+  const slicesOf = byStudy(slices);
   const studies = aggregateStudies(slices).map((s): StudyPrediction => {
     const top = s.drivers.any[0]!;
-    return { ...s, any: s.perLabel.any, topSlice: { sop: top.sop, path: top.path, any: top.probability }, ...(study ? { calibrated: calibrateStudy(s.perLabel, study.calibration) } : {}) };
+    return {
+      ...s, any: s.perLabel.any, topSlice: { sop: top.sop, path: top.path, any: top.probability },
+      ...(study ? { calibrated: calibrateStudy(s.perLabel, study.calibration) } : {}),
+      assessment: assessStudy(slicesOf.get(s.studyInstanceUID)!, leftOutOf.get(s.studyInstanceUID) ?? []),
+    };
   });
   return triageOrder(studies);
 }
 
-/** The study-level part of a PredictResult: per-study summaries (most urgent first) and how they were formed. */
-export function studyLevel(slices: readonly SlicePrediction[], card: ModelCard): Pick<PredictResult, 'studies' | 'studyAggregation'> {
-  return { studies: summarizeStudies(slices, card.study), studyAggregation: card.study ? 'max-over-slices+platt' : 'max-over-slices' };
-}
-
-/** The RSNA submission: `ID,Label`, then six rows `<SOPInstanceUID>_<subtype>,<probability>` per slice (`ID_<hex>_any` for RSNA files). */
-export function formatSubmission(slices: readonly SlicePrediction[], digits = 6): string {
-  const parts = ['ID,Label'];
-  for (const s of slices) parts.push(formatLabelRows(s.sop, s.probs, digits));
-  return parts.join('\n') + '\n';
-}
-
-/** The per-study summary as CSV: study, patient, counts, each label's maximum, the top slice, then each label's calibrated probability (empty without a calibration). */
-export function formatStudiesCsv(studies: readonly StudyPrediction[], digits = 6): string {
-  const header = ['study_instance_uid', 'patient_id', 'slices', 'series', ...LABELS, 'top_slice_sop', 'top_slice_any', ...LABELS.map((l) => `${l}_calibrated`)];
-  const rows = studies.map((s) =>
-    [
-      csvField(s.studyInstanceUID),
-      csvField(s.patientID),
-      s.slices,
-      s.series,
-      ...LABELS.map((l) => s.perLabel[l].toFixed(digits)),
-      csvField(s.topSlice.sop),
-      s.topSlice.any.toFixed(digits),
-      ...LABELS.map((l) => s.calibrated?.[l].toFixed(digits) ?? ''),
-    ].join(','),
-  );
-  return [header.join(','), ...rows].join('\n') + '\n';
-}
-
-function csvField(v: string): string {
-  return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+/** The study-level part of a PredictResult: per-study summaries (most urgent first), studies with nothing analysed, and how they were formed. */
+export function studyLevel(slices: readonly SlicePrediction[], card: ModelCard, leftOut: readonly LeftOutSlice[] = []): Pick<PredictResult, 'studies' | 'studyAggregation' | 'notAnalysed'> {
+  const analysed = new Set(slices.map((s) => s.study));
+  return { studies: summarizeStudies(slices, card.study, leftOut), notAnalysed: notAnalysedStudies(leftOut, analysed), studyAggregation: card.study ? 'max-over-slices+platt' : 'max-over-slices' };
 }

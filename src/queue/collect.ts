@@ -1,6 +1,7 @@
 // Merging a queued run: a predict run's shard results, in the manifest's input order, into the slices
 // and rejections `ich predict` gives for the same input; a preprocess run's into an account of every
 // input (tensors written, files rejected, shards still missing).
+import type { LeftOutSlice } from '../models/assessment.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type RejectedFile, type SlicePrediction, isFirstOfSop } from '../models/predict.js';
@@ -13,6 +14,8 @@ export interface Collected {
   /** Predicted slices in input order; a SOPInstanceUID seen in an earlier file is rejected as ich predict does. */
   slices: SlicePrediction[];
   rejected: RejectedFile[];
+  /** Usable slices left out for failing input conformance. */
+  leftOut: LeftOutSlice[];
   /** Shards without a result yet (their files are in neither list). */
   missing: Shard[];
 }
@@ -74,10 +77,12 @@ export function collectPredictions(outDir: string): Collected {
   const { manifest, results, missing } = readRun<PredictManifest, ShardResult>(outDir, 'predict');
   const slices: SlicePrediction[] = [];
   const rejected: RejectedFile[] = [...manifest.rejected];
+  const leftOut: LeftOutSlice[] = [];
   const firstPath = new Map<string, string>();
   for (const r of results) {
     rejected.push(...r.rejected);
     for (const s of r.slices) if (isFirstOfSop(firstPath, s, rejected)) slices.push({ ...s, probs: Float32Array.from(s.probs) });
+    for (const s of r.leftOut ?? []) if (isFirstOfSop(firstPath, s, rejected)) leftOut.push(s);
   }
-  return { manifest, slices, rejected, missing };
+  return { manifest, slices, rejected, leftOut, missing };
 }

@@ -1,4 +1,5 @@
 // Prediction as queue jobs: one job per shard of files, its result OUT/results/<key>.json.
+import type { LeftOutSlice } from '../models/assessment.js';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type RejectedFile, type SlicePrediction, predictFiles } from '../models/predict.js';
@@ -26,6 +27,8 @@ export interface ShardResult {
   key: string;
   slices: (Omit<SlicePrediction, 'probs'> & { probs: number[] })[];
   rejected: RejectedFile[];
+  /** Usable slices left out for failing input conformance (absent in results of older workers). */
+  leftOut?: LeftOutSlice[];
 }
 
 /** Splits the inputs into shards, writes OUT/manifest.json and adds one predict job per shard. */
@@ -57,7 +60,7 @@ async function seriesGroupsOf(files: string[]): Promise<string[][]> {
 /** A worker's handling of one predict job: predict the shard's files, write the shard's result. */
 export async function runPredictJob(data: PredictJobData, threads = 0): Promise<ShardResult> {
   const r = await predictFiles(data.model, data.files, { threads });
-  const result: ShardResult = { key: data.key, slices: r.slices.map((s) => ({ ...s, probs: Array.from(s.probs) })), rejected: r.rejected };
+  const result: ShardResult = { key: data.key, slices: r.slices.map((s) => ({ ...s, probs: Array.from(s.probs) })), rejected: r.rejected, leftOut: r.leftOut };
   mkdirSync(join(data.out, 'results'), { recursive: true });
   writeAtomically(resultPath(data.out, data.key), JSON.stringify(result) + '\n');
   return result;

@@ -43,7 +43,7 @@ export const OPENAPI = {
         },
       },
     },
-    '/api/studies': { get: { summary: 'The worklist, most urgent first (study-level P(any))', responses: { 200: json('studies') } } },
+    '/api/studies': { get: { summary: 'The worklist, most urgent first (study-level P(any)); studies not assessed (mostly out of distribution) or not analysed (no conforming slice) after the assessed ones, each with its reason', responses: { 200: json('studies') } } },
     '/api/studies/{uid}': { get: { summary: "A study's status, per-slice and study-level results", parameters: [uid], responses: { 200: json('the study'), 404: error('unknown study') } } },
     '/api/studies/{uid}/slices/{sop}.png': {
       get: {

@@ -34,6 +34,8 @@ export interface PushInput {
 async function keySliceImage(p: PushInput): Promise<{ image: SliceImage; overlay: Label | null; description: string; noOverlay?: string }> {
   const { path, sop, any } = p.study.topSlice;
   const key = `Key slice (highest slice P(any) ${any.toFixed(3)}) in the ${KEY_SLICE_WINDOW} window`;
+  const a = p.study.assessment;
+  if (a?.status === 'not-assessed') return { image: await windowedSlice(path, KEY_SLICE_WINDOW), overlay: null, noOverlay: 'not assessed', description: `Not assessed: ${a.reason}. Slice in the ${KEY_SLICE_WINDOW} window, no probabilities` };
   const why = p.attributions.unavailable;
   if (why) return { image: await windowedSlice(path, KEY_SLICE_WINDOW), overlay: null, noOverlay: why, description: `${key}, without attribution overlay: ${why}` };
   const label = topSubtype(p.study);

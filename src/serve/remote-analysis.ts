@@ -26,7 +26,7 @@ export interface RemoteAnalysisOptions {
   pollMs?: number;
 }
 
-export type RemoteResult = Pick<PredictResult, 'card' | 'studies' | 'studyAggregation' | 'slices' | 'rejected' | 'seconds'>;
+export type RemoteResult = Pick<PredictResult, 'card' | 'studies' | 'studyAggregation' | 'notAnalysed' | 'slices' | 'rejected' | 'leftOut' | 'seconds'>;
 
 export class RemoteAnalysis {
   private readonly queue: Queue;
@@ -43,7 +43,7 @@ export class RemoteAnalysis {
     for (;;) {
       const c = collectPredictions(out);
       if (c.missing.length === 0) {
-        return { card: this.o.card, slices: c.slices, rejected: c.rejected, ...studyLevel(c.slices, this.o.card), seconds: (performance.now() - started) / 1000 };
+        return { card: this.o.card, slices: c.slices, rejected: c.rejected, leftOut: c.leftOut, ...studyLevel(c.slices, this.o.card, c.leftOut), seconds: (performance.now() - started) / 1000 };
       }
       for (const shard of c.missing) {
         const job = await this.queue.getJob(`${PREDICT_JOB}-${shard.key}`);

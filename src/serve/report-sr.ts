@@ -45,11 +45,17 @@ export interface ReportInput {
   evidence: readonly { sop: string; series: string; sopClassUID: string }[];
 }
 
-/** The SR's data set (dcmjs naturalized); encode with encodeDataset. */
+/**
+ * The SR's data set (dcmjs naturalized); encode with encodeDataset. A study that is not assessed
+ * (mostly out of the model's training distribution) carries no probabilities: a TEXT "Not assessed"
+ * with the reason stands in their place; slices left out for input conformance are named in a TEXT.
+ */
 export function reportSr(r: ReportInput, now = new Date()): Record<string, unknown> {
   const { probs, calibrated } = reportedProbabilities(r.study);
+  const assessment = r.study.assessment;
+  const notAssessed = assessment?.status === 'not-assessed';
   const comment = `${NOT_FOR_DIAGNOSTIC_USE_SENTENCE} Unverified output of the research model ${r.model.name}. `
-    + (calibrated ? 'Probabilities are calibrated at study level.' : 'Probabilities are each label\'s highest slice score (not calibrated).');
+    + (notAssessed ? 'The study was not assessed.' : calibrated ? 'Probabilities are calibrated at study level.' : 'Probabilities are each label\'s highest slice score (not calibrated).');
   const item = (relationship: string, valueType: string, concept: ReturnType<typeof code>, value: Record<string, unknown>) => ({ RelationshipType: relationship, ValueType: valueType, ConceptNameCodeSequence: concept, ...value });
   const series = new Map<string, { ReferencedSOPClassUID: string; ReferencedSOPInstanceUID: string }[]>();
   for (const e of r.evidence) series.set(e.series, [...(series.get(e.series) ?? []), { ReferencedSOPClassUID: e.sopClassUID, ReferencedSOPInstanceUID: e.sop }]);
@@ -72,9 +78,12 @@ export function reportSr(r: ReportInput, now = new Date()): Record<string, unkno
       item('HAS OBS CONTEXT', 'TEXT', code(ALGORITHM_NAME, 'DCM', 'Algorithm Name'), { TextValue: r.model.name }),
       item('HAS OBS CONTEXT', 'TEXT', code(ALGORITHM_VERSION, 'DCM', 'Algorithm Version'), { TextValue: r.model.created }),
       item('CONTAINS', 'TEXT', code('121106', 'DCM', 'Comment'), { TextValue: comment }),
-      ...LABELS.map((l) => item('CONTAINS', 'NUM', code(l, ICHDETECT_SCHEME, LABEL_MEANINGS[l]), {
-        MeasuredValueSequence: [{ NumericValue: formatDecimalString(probs[l]), MeasurementUnitsCodeSequence: code('{probability}', 'UCUM', 'probability') }],
-      })),
+      ...(notAssessed
+        ? [item('CONTAINS', 'TEXT', code('not-assessed', ICHDETECT_SCHEME, 'Not assessed'), { TextValue: `Not assessed: ${assessment!.reason ?? 'out of the model\'s training distribution'}. No probabilities are reported.` })]
+        : LABELS.map((l) => item('CONTAINS', 'NUM', code(l, ICHDETECT_SCHEME, LABEL_MEANINGS[l]), {
+          MeasuredValueSequence: [{ NumericValue: formatDecimalString(probs[l]), MeasurementUnitsCodeSequence: code('{probability}', 'UCUM', 'probability') }],
+        }))),
+      ...(assessment?.leftOut ? [item('CONTAINS', 'TEXT', code('left-out', ICHDETECT_SCHEME, 'Slices left out (input conformance)'), { TextValue: `${assessment.leftOut} slices were left out of the analysis: ${Object.entries(assessment.leftOutReasons).map(([c, n]) => `${c} ${n}`).join(', ')}.` })] : []),
       item('CONTAINS', 'IMAGE', code('key-slice', ICHDETECT_SCHEME, 'Key slice (highest P(any))'), {
         ReferencedSOPSequence: [{ ReferencedSOPClassUID: r.keySlice.SOPClassUID, ReferencedSOPInstanceUID: r.keySlice.SOPInstanceUID }],
       }),

@@ -6,6 +6,7 @@ import type { ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { triageAny, triageOrder } from '../evaluate/study.js';
+import type { NotAnalysedStudy } from '../models/assessment.js';
 import { Predictor, readPredictionCard, type StudyPrediction } from '../models/predict.js';
 import { RemoteAnalysis } from './remote-analysis.js';
 import { AnalysisQueue } from './analysis-queue.js';
@@ -96,7 +97,9 @@ export async function buildServer(o: ServeOptions): Promise<Serve> {
       const files = store.instancePaths(uid);
       const r = remote ? await remote.analyse(uid, files) : await predictor!.predict(files);
       const result = studyResult(r);
-      store.setStatus(uid, r.slices.length ? 'done' : 'failed', r.slices.length ? { result } : { error: 'no instance of the study could be analysed' });
+      // A study whose slices all fail input conformance is done: its answer is "not analysed", with the reason.
+      const answered = r.slices.length > 0 || r.notAnalysed.length > 0;
+      store.setStatus(uid, answered ? 'done' : 'failed', answered ? { result } : { error: 'no instance of the study could be analysed' });
     } catch (err) {
       store.setStatus(uid, 'failed', { error: (err as Error).message });
     }
@@ -195,19 +198,26 @@ interface WorklistEntry {
   perLabel: Record<string, number> | null;
   calibrated: boolean;
   keySlice: string | null;
+  /** `not-assessed`: mostly out of the model's training distribution, listed after every assessed study; `not-analysed`: no slice conforms. */
+  assessment: 'assessed' | 'not-assessed' | 'not-analysed' | null;
+  /** Why it is not assessed or partly conforming. */
+  reason?: string;
   updatedAt: string;
   error?: string;
 }
 
 function entry(row: StudyRow, study?: StudyPrediction): WorklistEntry {
   const probs = study ? (study.calibrated ?? study.perLabel) : null;
+  const notAnalysed = (row.result as { notAnalysed?: NotAnalysedStudy | null } | undefined)?.notAnalysed ?? undefined;
+  const reason = study?.assessment?.reason ?? notAnalysed?.reason;
   return {
     studyInstanceUID: row.uid, status: row.status, instances: row.instances, any: study ? triageAny(study) : null, perLabel: probs, calibrated: !!study?.calibrated,
-    keySlice: study?.topSlice.sop ?? null, updatedAt: row.updatedAt, ...(row.error ? { error: row.error } : {}),
+    keySlice: study?.topSlice.sop ?? null, assessment: study?.assessment?.status ?? (notAnalysed ? 'not-analysed' : null), ...(reason ? { reason } : {}),
+    updatedAt: row.updatedAt, ...(row.error ? { error: row.error } : {}),
   };
 }
 
-/** Every study, most urgent first: analysed studies in triage order (as ich triage orders them), then those not analysed yet, by UID. */
+/** Every study, most urgent first: analysed studies in triage order (as ich triage orders them: not-assessed ones after every assessed one), then those not analysed yet, by UID. */
 export function worklist(store: ServeStore): WorklistEntry[] {
   const rows = store.studies();
   const studyOf = (r: StudyRow) => (r.result as { study?: StudyPrediction | null } | undefined)?.study ?? undefined;

@@ -85,12 +85,14 @@ export function writeInstances(dataDir: string, accepted: readonly AcceptedInsta
 }
 
 /** What the service and `ich pacs pull` keep of a study's analysis: the model, the study-level and per-slice results, and the files it could not use (reasons only). */
-export function studyResult(r: Pick<PredictResult, 'card' | 'studies' | 'studyAggregation' | 'slices' | 'rejected' | 'seconds'>) {
+export function studyResult(r: Pick<PredictResult, 'card' | 'studies' | 'studyAggregation' | 'slices' | 'rejected' | 'seconds'> & Partial<Pick<PredictResult, 'leftOut' | 'notAnalysed'>>) {
   return {
     model: { name: r.card.architecture.name, created: r.card.created },
     study: r.studies[0] ?? null,
     studyAggregation: r.studyAggregation,
-    slices: r.slices.map((s) => ({ sop: s.sop, series: s.series, position: s.position, probs: Array.from(s.probs) })),
+    slices: r.slices.map((s) => ({ sop: s.sop, series: s.series, position: s.position, probs: Array.from(s.probs), ...(s.ood ? { ood: s.ood } : {}) })),
+    leftOut: (r.leftOut ?? []).map((s) => ({ sop: s.sop, series: s.series, codes: s.failures.map((f) => f.code), reason: s.failures.map((f) => f.message).join('; ') })),
+    notAnalysed: r.notAnalysed?.[0] ?? null,
     rejected: r.rejected.map((f) => ({ code: f.code, reason: f.reason })),
     seconds: r.seconds,
   };

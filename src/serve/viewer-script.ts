@@ -29,9 +29,10 @@ async function loadList() {
     const p = s.perLabel;
     const top = p ? LABELS.slice(1).reduce((a, l) => (p[l] > p[a] ? l : a), LABELS[1]) : '';
     const uid = String(s.studyInstanceUID);
-    const tr = el('tr', { className: 'study' + (state.study === uid ? ' current' : ''), dataset: { uid } },
-      el('td', {}, String(i + 1)), el('td', { title: uid }, '…' + uid.slice(-12)), el('td', {}, String(s.status)),
-      el('td', { className: 'p-any' }, s.any === null ? '' : Number(s.any).toFixed(3)), el('td', {}, top));
+    const apart = s.assessment === 'not-assessed' || s.assessment === 'not-analysed';
+    const tr = el('tr', { className: 'study' + (state.study === uid ? ' current' : '') + (apart ? ' not-assessed' : ''), dataset: { uid }, title: s.reason || s.error || '' },
+      el('td', {}, String(i + 1)), el('td', { title: uid }, '…' + uid.slice(-12)), el('td', {}, apart ? s.assessment.replace('-', ' ') : String(s.status)),
+      el('td', { className: 'p-any' }, apart || s.any === null ? '' : Number(s.any).toFixed(3)), el('td', {}, apart ? '' : top));
     tr.onclick = () => openStudy(uid);
     return tr;
   });
@@ -62,12 +63,14 @@ async function loadModel() {
 async function openStudy(uid) {
   const s = await (await fetch('/api/studies/' + encodeURIComponent(uid))).json();
   if (!s.result) { $('title').textContent = 'study ' + uid + ': ' + s.status; return; }
+  if (!s.result.slices.length) { $('title').textContent = 'study ' + uid + ': NOT ANALYSED (' + (s.result.notAnalysed ? s.result.notAnalysed.reason : 'no slice') + ')'; $('view').hidden = true; return; }
   state.study = uid;
   state.slices = [...s.result.slices].sort((a, b) => (a.series < b.series ? -1 : a.series > b.series ? 1 : (a.position ?? 0) - (b.position ?? 0)));
   state.index = 0;
   state.key = s.result.study ? state.slices.findIndex((x) => x.sop === s.result.study.topSlice.sop) : -1;
   $('key').hidden = state.key < 0;
-  $('title').textContent = 'study ' + uid;
+  const a = s.result.study && s.result.study.assessment;
+  $('title').textContent = 'study ' + uid + (a && a.status === 'not-assessed' ? ': NOT ASSESSED (' + a.reason + ')' : a && a.reason ? ' (' + a.reason + ')' : '');
   $('view').hidden = false;
   show();
   loadList();
@@ -83,7 +86,7 @@ function show() {
   $('image').src = sliceUrl(s) + '.png?window=' + state.window + (state.overlay ? '&overlay=' + state.overlay : '');
   $('overlay-status').textContent = state.overlay ? 'computing the ' + state.overlay + ' attribution…' : '';
   $('position').textContent = 'slice ' + (state.index + 1) + ' / ' + state.slices.length;
-  $('probs').textContent = 'server: ' + fmt(s.probs);
+  $('probs').textContent = 'server: ' + fmt(s.probs) + (s.ood ? ' · ood score ' + s.ood.score.toFixed(2) + (s.ood.flagged ? ' (out of distribution)' : '') : '');
   for (const b of document.querySelectorAll('button.window')) b.classList.toggle('on', b.dataset.window === state.window);
   for (const b of document.querySelectorAll('button.overlay')) b.classList.toggle('on', b.dataset.overlay === state.overlay);
   plot();

@@ -6,7 +6,7 @@ import type { CacheInfo } from '../data/cache.js';
 import type { Db } from '../data/db.js';
 import { LABEL_COUNT } from '../data/labels.js';
 import { Rng, subSeed } from '../data/phantom/random.js';
-import { compileInference, type Model, openSession, ort, outputShape, type Weights } from '../engine/index.js';
+import { compileInference, type Model, NAMES, openSession, ort, outputShape, type Weights } from '../engine/index.js';
 import type { ContextSpec } from '../preprocess/context.js';
 import { BatchLoader, type Batch, epochOrder, type Sample, type SampleSource } from './dataset.js';
 
@@ -76,14 +76,19 @@ export async function extractFeatures(
   opts: FeatureOptions = {},
 ): Promise<FeatureTable> {
   const dim = outputShape(base).reduce((a, b) => a * b, 1);
-  const session = await openSession(compileInference(base, weights, { logits: true }), { threads: opts.threads });
+  return runOverCache(db, cache, compileInference(base, weights, { logits: true }), NAMES.logits, dim, samples, opts);
+}
+
+/** One output (`dim` values per sample) of an inference graph over the samples' cached tensors, in batches. */
+export async function runOverCache(db: Db, cache: CacheInfo, graph: Uint8Array, output: string, dim: number, samples: Sample[], opts: FeatureOptions = {}): Promise<FeatureTable> {
+  const session = await openSession(graph, { threads: opts.threads });
   const loader = new BatchLoader(db, cache, samples, { batch: opts.batch ?? 32, seed: 0, context: opts.context });
   const data = new Float32Array(samples.length * dim);
   let at = 0;
   try {
     for (const batch of loader.epoch(0)) {
       const out = await session.run({ input: new ort.Tensor('float32', batch.x, [batch.n, ...loader.inputShape]) });
-      data.set(out.logits!.data as Float32Array, at * dim);
+      data.set(out[output]!.data as Float32Array, at * dim);
       at += batch.n;
       opts.onProgress?.(at, samples.length);
     }

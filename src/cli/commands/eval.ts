@@ -3,7 +3,7 @@ import { evaluateModel, modelEvaluationJson, writeEvaluationReport } from '../..
 import { formatEvaluation } from '../../evaluate/report.js';
 import { formatStudyEvaluation } from '../../evaluate/study.js';
 import type { Part } from '../../data/split.js';
-import { intOption } from '../options.js';
+import { intOption, pct } from '../options.js';
 import { progressBar } from '../progress.js';
 
 /** The flags `ich eval` and `ich calibrate` share: a model folder and labelled slices of a data folder. */
@@ -57,7 +57,10 @@ export function registerEval(program: Command): void {
       const source = e.selection === 'scan' ? `every file under ${e.data}` : `the ${e.part} part of the index's split`;
       const lines = [
         `model ${e.model}; slices: ${source}`,
-        `files ${e.files}: predicted ${e.predicted}, rejected ${e.rejected.length}, unlabelled ${e.unlabelled.length}`,
+        `files ${e.files}: predicted ${e.predicted}, rejected ${e.rejected.length}, left out (input conformance) ${e.leftOut}, unlabelled ${e.unlabelled.length}`,
+        e.ood
+          ? `out of distribution: ${e.ood.flagged} of ${e.ood.slices} labelled slices (${pct(e.ood.share)}; ${e.ood.flaggedPositives} of ${e.ood.positives} 'any' positives), ood_score > ${e.ood.threshold.toFixed(3)}; they stay in the figures below`
+          : 'out of distribution: the model has no OOD score',
         ...e.rejected.slice(0, 10).map((r) => `  ${r.path}: ${r.code}: ${r.reason}`),
         ...(e.rejected.length > 10 ? [`  … ${e.rejected.length - 10} more`] : []),
         `baseline prevalence: ${e.baselinePrevalence === 'train-part' ? "the train part's" : "the evaluated set's own"}`,

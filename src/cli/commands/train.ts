@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { SequenceHeadOptions } from '../../models/sequence.js';
 import { type ContextSpec, checkContext } from '../../preprocess/context.js';
 import { ARCHITECTURES, type TrainRunOptions, trainRun } from '../../train/run.js';
-import { intOption } from '../options.js';
+import { DEFAULT_OOD_SHARE } from '../../models/ood.js';
+import { intOption, shareOption } from '../options.js';
 import { progressBar } from '../progress.js';
 
 /** The command's flags: the run options (derived, not retyped) plus output format. */
@@ -83,6 +84,7 @@ export function registerTrain(program: Command): void {
     .option('--balance', 'sample positive and negative slices (on any) equally often')
     .option('--augment', 'light augmentation: random flips, rotations within ±8°, shifts within ±4 %')
     .option('--appearance', "scanner-appearance augmentation: blur (σ ≤ 1.2 px, half the slices), HU gain ±6 % and offset ±6 HU, correlated noise σ ≤ 12 HU, in each window's units")
+    .option('--ood-share <x>', 'share of in-distribution (train and val) slices the out-of-distribution threshold flags', shareOption('--ood-share'), DEFAULT_OOD_SHARE)
     .option('--json', 'print one JSON object at the end')
     .action(async (f: TrainFlags) => {
       const stages = new Map<string, ReturnType<typeof progressBar>>();
@@ -110,6 +112,6 @@ export function registerTrain(program: Command): void {
       stopStages();
       const out = result.out;
       if (f.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-      else process.stdout.write(`${result.resumedFrom !== undefined ? `resumed after epoch ${result.resumedFrom + 1}; ` : ''}stopped: ${result.stopped}; best epoch ${result.bestEpoch + 1}, val weighted log loss ${result.bestValLoss.toFixed(4)}; model folder ${out} (${join(out, 'model.onnx')})${result.study ? `; study calibration fitted on ${result.study.fitted.studies} ${result.study.fitted.part} studies` : ''}\n`);
+      else process.stdout.write(`${result.resumedFrom !== undefined ? `resumed after epoch ${result.resumedFrom + 1}; ` : ''}stopped: ${result.stopped}; best epoch ${result.bestEpoch + 1}, val weighted log loss ${result.bestValLoss.toFixed(4)}; model folder ${out} (${join(out, 'model.onnx')})${result.study ? `; study calibration fitted on ${result.study.fitted.studies} ${result.study.fitted.part} studies` : ''}${result.ood ? `; out-of-distribution threshold ${result.ood.threshold.toFixed(3)} (${(100 * result.ood.thresholdFitted!.share).toFixed(1)} % of ${result.ood.thresholdFitted!.slices} ${result.ood.thresholdFitted!.part} slices above it)` : ''}\n`);
     });
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { triageList } from '../../evaluate/study.js';
+import { type TriageEntry, triageList } from '../../evaluate/study.js';
 import { predictFiles, type PredictResult } from '../../models/predict.js';
 import { intOption } from '../options.js';
 import { progressBar } from '../progress.js';
@@ -10,6 +10,7 @@ interface TriageFlags {
   limit?: number;
   threads?: number;
   batch: number;
+  conformance: boolean;
 }
 
 /** What the study probabilities are, in one line. */
@@ -30,26 +31,31 @@ export function registerTriage(program: Command): void {
     .option('--limit <n>', 'list only the N most urgent studies (default: all)', intOption('--limit'))
     .option('--threads <n>', 'decoding worker threads (default: one per core; 0: main thread)', intOption('--threads', 0))
     .option('--batch <n>', 'slices per inference batch', intOption('--batch'), 32)
+    .option('--no-conformance', 'analyse every usable slice, whatever its header says (no input conformance check)')
     .action(async (inputs: string[], f: TriageFlags) => {
       const bar = progressBar('predict', 'files');
-      const r = await predictFiles(f.model, inputs, { threads: f.threads, batch: f.batch, onProgress: bar.update });
+      const r = await predictFiles(f.model, inputs, { threads: f.threads, batch: f.batch, conformance: f.conformance, onProgress: bar.update });
       bar.stop();
       const list = triageList(r.studies).slice(0, f.limit);
       if (f.json) {
         const byUid = new Map(r.studies.map((s) => [s.studyInstanceUID, s]));
         const entries = list.map((e) => {
           const s = byUid.get(e.studyInstanceUID)!;
-          return { ...e, calibrated: s.calibrated ?? null, raw: s.perLabel, drivers: s.drivers };
+          return { ...e, calibrated: s.calibrated ?? null, raw: s.perLabel, drivers: s.drivers, assessment: s.assessment };
         });
-        process.stdout.write(JSON.stringify({ model: r.model, calibrated: r.card.study !== undefined, study_aggregation: r.studyAggregation, studies: entries, slices: r.slices.length, rejected: r.rejected }) + '\n');
+        process.stdout.write(JSON.stringify({ model: r.model, calibrated: r.card.study !== undefined, study_aggregation: r.studyAggregation, studies: entries, not_analysed: r.notAnalysed, slices: r.slices.length, left_out: r.leftOut.length, rejected: r.rejected }) + '\n');
       } else {
+        const row = (e: TriageEntry) => `${String(e.rank).padStart(4)}  ${e.studyInstanceUID.padEnd(40)} ${e.any.toFixed(4)}  ${e.topSubtype.label.padEnd(16)} ${e.topSubtype.probability.toFixed(4)}  ${e.keySlice.sop}${e.reason ? `  (${e.reason})` : ''}`;
+        const apart = list.filter((e) => e.status === 'not-assessed');
         const lines = [
-          `model ${r.model}: ${r.studies.length} studies, ${r.slices.length} slices, ${r.rejected.length} files rejected`,
+          `model ${r.model}: ${r.studies.length} studies, ${r.slices.length} slices, ${r.leftOut.length} slices left out (input conformance), ${r.rejected.length} files rejected`,
           `probabilities: ${probabilityNote(r)}`,
           '',
           `${'rank'.padStart(4)}  ${'study'.padEnd(40)} ${'P(any)'.padStart(6)}  ${'top subtype'.padEnd(16)} ${'P'.padStart(6)}  key slice`,
-          ...list.map((e) => `${String(e.rank).padStart(4)}  ${e.studyInstanceUID.padEnd(40)} ${e.any.toFixed(4)}  ${e.topSubtype.label.padEnd(16)} ${e.topSubtype.probability.toFixed(4)}  ${e.keySlice.sop}`),
+          ...list.filter((e) => e.status !== 'not-assessed').map(row),
           ...(list.length < r.studies.length ? [`… ${r.studies.length - list.length} more studies`] : []),
+          ...(apart.length > 0 ? ['', `not assessed (mostly out of the model's training distribution; listed apart, their probabilities are not a triage):`, ...apart.map(row)] : []),
+          ...(r.notAnalysed.length > 0 ? ['', 'not analysed (no slice conforms):', ...r.notAnalysed.map((s) => `      ${s.studyInstanceUID.padEnd(40)} ${s.reason}`)] : []),
         ];
         process.stdout.write(lines.join('\n') + '\n');
       }
