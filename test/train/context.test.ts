@@ -11,7 +11,7 @@ import { predictFiles, type PredictResult } from '../../src/models/predict.js';
 import { sequenceModel } from '../../src/models/sequence.js';
 import { contextChannels, stackContext } from '../../src/preprocess/context.js';
 import { runCli } from '../helpers/hu.js';
-import { TempDir } from '../helpers/paths.js';
+import { realCtFiles, TempDir } from '../helpers/paths.js';
 
 let tmp: TempDir;
 let data: string;
@@ -119,6 +119,16 @@ test('baseline+seq trains on a baseline\'s series of embeddings; its model.onnx 
   assert.ok(partial.get(next.sop)!.some((v, j) => Math.abs(v - next.probs[j]!) > 1e-6), 'the neighbour of the left-out slice changes');
   const other = whole.slices.find((s) => s.series !== dropped.series)!;
   partial.get(other.sop)!.forEach((v, j) => assert.ok(Math.abs(v - other.probs[j]!) < 1e-6));
+
+  // The out-of-distribution score rides in the sequence model too (its 2-D base's first block), and
+  // real CT slices, each a series of one, are flagged.
+  assert.deepEqual(card.ood.nodes, ['act1']);
+  const flagged = whole.slices.filter((s) => s.ood!.flagged).length;
+  assert.ok(flagged < 0.2 * whole.slices.length, `${flagged} of ${whole.slices.length} phantom slices flagged`);
+  const real = await predictFiles(seq, realCtFiles(), { threads: 0, conformance: false });
+  assert.equal(real.slices.length, 5, JSON.stringify(real.rejected));
+  for (const s of real.slices) assert.ok(s.ood?.flagged, `${s.path}: ood_score ${s.ood?.score} ≤ ${card.ood.threshold}`);
+  assert.ok(real.studies.every((s) => s.assessment?.status === 'not-assessed'));
 });
 
 test('baseline+seq --folds 2: fold models of the base\'s recipe give the train part out-of-fold logits; the head reads logits only; a rerun reuses the folds', async () => {
