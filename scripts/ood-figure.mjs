@@ -13,6 +13,7 @@ import { predictLabelled } from '../dist/src/evaluate/evaluate-model.js';
 import { oodScoreFigure } from '../dist/src/figures/ood.js';
 import { writePng } from '../dist/src/figures/canvas.js';
 import { readModelCard } from '../dist/src/models/folder.js';
+import { describeOodThreshold } from '../dist/src/models/ood.js';
 import { predictFiles } from '../dist/src/models/predict.js';
 
 const { values: o } = parseArgs({ options: { model: { type: 'string' }, data: { type: 'string' }, db: { type: 'string' }, other: { type: 'string', multiple: true, default: [] }, out: { type: 'string', default: 'docs/images/ood-scores.png' }, threads: { type: 'string', default: '2' } } });
@@ -38,7 +39,7 @@ const files = real.slices.map((s) => ({ name: basename(s.path, '.dcm'), score: s
 const { threshold } = card.ood;
 for (const g of groups) process.stdout.write(`${g.name}: ${g.slices} slices, ${(100 * g.share).toFixed(1)} % above the threshold${g.positiveShare !== undefined ? ` (${(100 * g.positiveShare).toFixed(1)} % of the 'any' positives)` : ''}; ${g.leftOut} left out by conformance\n`);
 for (const f of files) process.stdout.write(`${f.name}: ood_score ${f.score.toFixed(2)} = ${f.ratio.toFixed(2)} × the threshold ${threshold.toFixed(2)} (${f.flagged ? 'flagged' : 'NOT flagged'})\n`);
-const png = oodScoreFigure(groups, files, threshold, { title: `Out-of-distribution score of ${card.architecture.name} (${card.ood.nodes.join(", ")}, ${card.ood.dim} features)`, subtitle: `threshold: ${(100 * card.ood.thresholdFitted.share).toFixed(0)} % of ${card.ood.thresholdFitted.slices} ${card.ood.thresholdFitted.part} slices above it` });
+const png = oodScoreFigure(groups, files, threshold, { title: `Out-of-distribution score of ${card.architecture.name} (${card.ood.nodes.join(", ")}, ${card.ood.dim} features)`, subtitle: `threshold ${describeOodThreshold(card.ood, 2)}` });
 writePng(o.out, png);
 writeFileSync(o.out.replace(/\.png$/, '.json'), JSON.stringify({ model: o.model, threshold, ood: card.ood, groups: groups.map((g) => ({ ...g, scores: undefined })), files }, null, 2) + '\n');
 process.stdout.write(`figure ${o.out}\n`);

@@ -79,3 +79,9 @@ export function partFiles(db: Db, part: Part): { path: string; sop: string }[] {
     .prepare(`SELECT f.path AS path, f.sop_instance_uid AS sop FROM files f JOIN split s ON s.patient_id = f.patient_id WHERE f.status = 'ok' AND s.part = ? ORDER BY f.path`)
     .all(part) as { path: string; sop: string }[];
 }
+
+/** The PatientID of each file id (in the order given). */
+export function patientsOfFiles(db: Db, fileIds: readonly number[]): string[] {
+  const q = db.prepare('SELECT patient_id AS p FROM files WHERE id = ?');
+  return fileIds.map((id) => ((q.get(id) as { p: string | null } | undefined)?.p ?? ''));
+}

@@ -4,7 +4,7 @@ export { saveModelFolder, loadModelFolder, readModelCard, writeModelCard, modelC
 export { readSafetensors, writeSafetensors } from './safetensors.js';
 export { formatSubmission, formatStudiesCsv, formatSlicesCsv } from './predict-output.js';
 export { assessStudy, NOT_ASSESSED_SHARE, type LeftOutSlice, type NotAnalysedStudy, type SliceOod, type StudyAssessment } from './assessment.js';
-export { fitMahalanobis, mahalanobisScores, shareThreshold, DEFAULT_OOD_SHARE, type OodCard } from './ood.js';
+export { fitMahalanobis, mahalanobisScores, outOfFoldScores, shareThreshold, describeOodThreshold, DEFAULT_OOD_SHARE, OOD_SHRINKAGE, type OodCard } from './ood.js';
 export { predictFiles, expandInputs, summarizeStudies, type PredictOptions, type PredictResult, type SlicePrediction, type RejectedFile, type StudyPrediction, type StudyAggregation } from './predict.js';
 export { inceptionV3Model, inceptionV3Weights, inceptionV3Blocks, inceptionV3NodesBefore, INCEPTION_V3_MIN_SIZE, type InceptionV3Options, type InceptionV3Block } from './keras/index.js';
 export { DEFAULT_BASE_UNTIL, INCEPTION_WEIGHTS_SOURCE, inceptionPooledBase, inceptionHead, blockIndex } from './inception.js';

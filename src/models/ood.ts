@@ -1,27 +1,32 @@
 // Out-of-distribution detection from a model's own features, after Lee et al. 2018 ("A simple unified
-// framework for detecting out-of-distribution samples"): a Gaussian per class over features of the
-// model, and a slice's score is its Mahalanobis distance to the nearest class. The features are the
-// first block's channel statistics (mean and standard deviation of each feature map over the image,
-// as in feature-statistics detectors), not Lee et al.'s penultimate embedding: measured on phantoms
-// and real CT, the penultimate embedding put real head CTs 1.4–1.7 × the threshold and flagged
-// 8–40 % of the held-out bleeds, the first block's statistics put them 3–4 × and flagged none.
-// Each class has its own covariance, shrunk toward its mean variance. Fitted on the training part,
-// thresholded so that a chosen share of in-distribution slices is flagged, and computed inside
-// model.onnx (output `ood_score`).
+// framework for detecting out-of-distribution samples"): class-conditional Gaussians with one shared
+// (tied) covariance over features of the model, and a slice's score is its Mahalanobis distance to
+// the nearest class mean. The features are the first block's channel statistics (mean and standard
+// deviation of each feature map over the image, as in feature-statistics detectors), not Lee et al.'s
+// penultimate embedding: measured on phantoms and real CT, the penultimate embedding put real head CTs
+// 1.4–1.7 × the threshold and flagged 8–40 % of the held-out bleeds, the first block's statistics put
+// them 3–4 × and flagged none. The shared covariance is shrunk toward its mean variance (α = 0.4):
+// with a covariance per class, or less shrinkage, held-out bleed slices were flagged 2–5 × as often as
+// other slices (README, Knowing when not to answer). Fitted on the training part, thresholded on
+// held-out scores (out-of-fold by patient on the train part, and the val part) so that a chosen share
+// of unseen in-distribution slices is flagged, and computed inside model.onnx (output `ood_score`).
 import { CholeskyDecomposition, inverse, Matrix } from 'ml-matrix';
+import { seededRandom, shuffleInPlace } from '../data/random.js';
 import type { MahalanobisParams } from '../engine/ood-score.js';
 import type { Architecture } from './registry.js';
 
 /** Share of in-distribution slices flagged when none is asked for. */
 export const DEFAULT_OOD_SHARE = 0.05;
 /** Weight of the covariance's mean variance mixed into its diagonal: Σ' = (1 − α) Σ + α (tr Σ / D) I. */
-export const OOD_SHRINKAGE = 0.1;
+export const OOD_SHRINKAGE = 0.4;
 /** The classes whose means the distance is taken to: the slice's `any` label. */
 export const OOD_CLASSES = ['any-negative', 'any-positive'] as const;
 
 /** model.json's `ood`: how the score was fitted and where the flag starts. */
 export interface OodCard {
   method: 'mahalanobis-nearest-class';
+  /** One covariance pooled over the classes (Lee et al.'s), or one per class (models trained before the shared one became the default). */
+  covariance?: 'shared' | 'per-class';
   /** The layers whose outputs the score reads (channel mean and standard deviation of each feature map: emitOodFeatures). */
   nodes: readonly string[];
   features: 'channel-mean-std';
@@ -31,8 +36,15 @@ export interface OodCard {
   fitted: { part: 'train'; slices: number; perClass: number[] };
   /** A slice whose ood_score is above it is out of distribution. */
   threshold: number;
-  /** Where the threshold comes from: the (1 − share) quantile of the scores of these parts' slices. */
-  thresholdFitted?: { part: string; slices: number; share: number };
+  /** Where the threshold comes from: the (1 − share) quantile of the scores of these parts' slices (`train` scores out of fold, `folds` folds by patient). */
+  thresholdFitted?: { part: string; slices: number; share: number; folds?: number };
+}
+
+/** Where a card's threshold stands, in words: "4.568 (5.0 % of 4229 train+val slices above it, the train part's out of fold by patient)". */
+export function describeOodThreshold(ood: OodCard, digits = 3): string {
+  const f = ood.thresholdFitted;
+  if (!f) return ood.threshold.toFixed(digits);
+  return `${ood.threshold.toFixed(digits)} (${(100 * f.share).toFixed(1)} % of ${f.slices} ${f.part} slices above it${f.folds ? `, the train part's out of fold by patient` : ''})`;
 }
 
 /** The layers whose feature statistics the score reads, by 2-D architecture: the first block's output (for the baseline as ichdetect's graphs compute it, max-pool first). */
@@ -61,7 +73,7 @@ export function fitMahalanobis(features: Float32Array, dim: number, classOf: Arr
     for (let j = 0; j < dim; j++) means[c * dim + j]! += features[i * dim + j]!;
   }
   const present = perClass.map((m, c) => (m > 0 ? c : -1)).filter((c) => c >= 0);
-  if (present.some((c) => perClass[c]! < 2)) throw new Error(`fitMahalanobis: a class has ${Math.min(...present.map((c) => perClass[c]!))} slice, too few to estimate a covariance`);
+  if (o.shared ? n - present.length < 1 : present.some((c) => perClass[c]! < 2)) throw new Error(`fitMahalanobis: ${n} slices in ${present.length} classes (${perClass.join(', ')}), too few to estimate a covariance`);
   for (const c of present) for (let j = 0; j < dim; j++) means[c * dim + j]! /= perClass[c]!;
   // Upper triangles of the scatter matrices: one per class, or one for all.
   const groups = o.shared ? 1 : classes;
@@ -80,8 +92,9 @@ export function fitMahalanobis(features: Float32Array, dim: number, classOf: Arr
   }
   const whitening = new Float32Array(present.length * dim * dim);
   const whitenedMeans = new Float32Array(present.length * dim);
+  const shared = o.shared ? whiteningOf(scatter[0]!, dim, n - present.length, shrinkage) : undefined;
   present.forEach((c, k) => {
-    const w = whiteningOf(scatter[o.shared ? 0 : c]!, dim, o.shared ? n - present.length : perClass[c]! - 1, shrinkage);
+    const w = shared ?? whiteningOf(scatter[c]!, dim, perClass[c]! - 1, shrinkage);
     whitening.set(w, k * dim * dim);
     for (let a = 0; a < dim; a++) {
       let s = 0;
@@ -139,4 +152,32 @@ export function mahalanobisScores(p: MahalanobisParams, features: Float32Array):
     out[i] = Math.sqrt(best);
   }
   return out;
+}
+
+/**
+ * Scores of every row that no Gaussian fitted on its own group saw: the groups (e.g. patients) are
+ * dealt into `folds` folds, each fold scored by a fit on the others. What the threshold is set on, so
+ * that it flags the asked share of slices of *unseen* patients (scores of the rows a fit saw are
+ * lower). Fewer groups than folds: one fold per group; a single group: the in-sample scores.
+ */
+export function outOfFoldScores(features: Float32Array, dim: number, classOf: ArrayLike<number>, groups: readonly string[], o: { folds: number; classes: number; seed?: number; shrinkage?: number; shared?: boolean }): { scores: Float64Array; folds: number } {
+  const distinct = shuffleInPlace([...new Set(groups)].sort(), seededRandom(o.seed ?? 0));
+  const folds = Math.min(o.folds, distinct.length);
+  const n = groups.length;
+  if (folds < 2) return { scores: mahalanobisScores(fitMahalanobis(features, dim, classOf, o.classes, o), features), folds: 1 };
+  const foldOfGroup = new Map(distinct.map((g, i) => [g, i % folds]));
+  const fold = Int32Array.from(groups, (g) => foldOfGroup.get(g)!);
+  const scores = new Float64Array(n);
+  for (let k = 0; k < folds; k++) {
+    const rows = (inFold: boolean) => Array.from({ length: n }, (_, i) => i).filter((i) => (fold[i] === k) === inFold);
+    const [held, fit] = [rows(true), rows(false)];
+    const pick = (idx: number[]) => {
+      const out = new Float32Array(idx.length * dim);
+      idx.forEach((i, r) => out.set(features.subarray(i * dim, (i + 1) * dim), r * dim));
+      return out;
+    };
+    const p = fitMahalanobis(pick(fit), dim, fit.map((i) => classOf[i]!), o.classes, o);
+    mahalanobisScores(p, pick(held)).forEach((s, r) => (scores[held[r]!] = s));
+  }
+  return { scores, folds };
 }

@@ -10,4 +10,4 @@ export { prepareData, type PipelineOptions } from './pipeline.js';
 export { predictLoader } from './predict-set.js';
 export { sequencePlan, sequenceBase, SEQUENCE_ARCHITECTURES, type SequenceArchitecture } from './sequence.js';
 export { SeriesSource, seriesGroups } from './series-source.js';
-export { fitOodDetector, refitOodThreshold, calibrateOod, recordConformanceRanges, OOD_FIT_SLICES, type OodFitOptions } from './ood-fit.js';
+export { fitOodDetector, refitOodThreshold, calibrateOod, recordConformanceRanges, OOD_FIT_SLICES, OOD_FOLDS, type OodFitOptions } from './ood-fit.js';

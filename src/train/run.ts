@@ -107,7 +107,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainResult & { out:
     if (!sequence && !o.context?.slices) writeBackground(out, db, cache, { seed: o.seed });
     // Knowing when not to answer: the train part's header ranges and the out-of-distribution score.
     await recordConformanceRanges(out, db, o.threads ?? defaultThreads());
-    const ood = await fitOodDetector(out, db, cache, { threads: o.threads, seed: o.seed, share: o.oodShare, onProgress: (d, t) => o.onStage?.('ood', d, t) });
+    const ood = await fitOodDetector(out, db, cache, { threads: o.threads, share: o.oodShare, onProgress: (d, t) => o.onStage?.('ood', d, t) });
     // Study-level probabilities: Platt scaling of the per-study maxima, fitted on the val part (model.json's `study`).
     const { card: study } = await calibrateStudies(out, o.data, { part: 'val', labelsCsv: o.labels, db: o.db, threads: o.threads, onProgress: (d, t) => o.onStage?.('calibrate', d, t) });
     return { out, ...trained, study, ood };

@@ -8,22 +8,35 @@ import { compileInference, Flatten, GraphBuilder, initWeights, NAMES, openSessio
 import { triageOrder } from '../../src/evaluate/study.js';
 import { assessStudy, type LeftOutSlice } from '../../src/models/assessment.js';
 import { baselineModel } from '../../src/models/baseline.js';
-import { fitMahalanobis, mahalanobisScores, OOD_NODES, shareThreshold } from '../../src/models/ood.js';
+import { fitMahalanobis, mahalanobisScores, OOD_NODES, outOfFoldScores, shareThreshold } from '../../src/models/ood.js';
 import type { StudyPrediction } from '../../src/models/predict.js';
 
-/** sqrt(min_k (z − μ_k)ᵀ Σ_k'⁻¹ (z − μ_k)) with Σ_k' = (1 − α) S_k + α (tr S_k / D) I, S_k the class's sample covariance. */
-function textbookScores(train: number[][], classOf: number[], queries: number[][], alpha: number): number[] {
+/**
+ * sqrt(min_k (z − μ_k)ᵀ Σ_k'⁻¹ (z − μ_k)) with Σ_k' = (1 − α) S_k + α (tr S_k / D) I, S_k the class's
+ * sample covariance, or with `shared` the pooled within-class covariance Σ_k (x − μ_k)(x − μ_k)ᵀ / (n − K).
+ */
+function textbookScores(train: number[][], classOf: number[], queries: number[][], alpha: number, shared = false): number[] {
   const dim = train[0]!.length;
   const classes = [...new Set(classOf)].sort();
-  const fitted = classes.map((c) => {
-    const rows = train.filter((_, i) => classOf[i] === c);
-    const x = new Matrix(rows);
+  const centered = (c: number) => {
+    const x = new Matrix(train.filter((_, i) => classOf[i] === c));
     const mean = x.mean('column');
-    const centered = x.clone().subRowVector(mean);
-    const cov = centered.transpose().mmul(centered).div(rows.length - 1);
+    return { mean, centered: x.clone().subRowVector(mean) };
+  };
+  const shrink = (cov: Matrix) => {
     const ridge = (alpha * cov.trace()) / dim;
-    const shrunk = cov.mul(1 - alpha).add(Matrix.eye(dim).mul(ridge));
-    return { mean, precision: inverse(shrunk) };
+    return cov.mul(1 - alpha).add(Matrix.eye(dim).mul(ridge));
+  };
+  const pooled = Matrix.zeros(dim, dim);
+  for (const c of classes) {
+    const x = centered(c).centered;
+    pooled.add(x.transpose().mmul(x));
+  }
+  pooled.div(train.length - classes.length);
+  const fitted = classes.map((c) => {
+    const { mean, centered: x } = centered(c);
+    const cov = shared ? pooled.clone() : x.transpose().mmul(x).div(x.rows - 1);
+    return { mean, precision: inverse(shrink(cov)) };
   });
   return queries.map((z) => Math.sqrt(Math.min(...fitted.map(({ mean, precision }) => {
     const d = Matrix.rowVector(z.map((v, j) => v - mean[j]!));
@@ -46,16 +59,57 @@ test('fitMahalanobis: each class’s shrunk covariance and mean give the textboo
   const train = [...gaussianRows(60, dim, 0, 1, random), ...gaussianRows(25, dim, 3, 2, random)];
   const classOf = train.map((_, i) => (i < 60 ? 0 : 1));
   const queries = [...gaussianRows(10, dim, 0, 1, random), ...gaussianRows(10, dim, 3, 2, random), ...gaussianRows(5, dim, 10, 5, random)];
-  for (const alpha of [0.01, 0.5]) {
-    const p = fitMahalanobis(Float32Array.from(train.flat()), dim, classOf, 2, { shrinkage: alpha });
+  for (const [alpha, shared] of [[0.01, false], [0.5, false], [0.01, true], [0.4, true]] as const) {
+    const p = fitMahalanobis(Float32Array.from(train.flat()), dim, classOf, 2, { shrinkage: alpha, shared });
     assert.deepEqual(p.perClass, [60, 25]);
     const got = mahalanobisScores(p, Float32Array.from(queries.flat()));
-    const want = textbookScores(train, classOf, queries, alpha);
-    want.forEach((w, i) => assert.ok(Math.abs(got[i]! - w) < 1e-4 * Math.max(1, w), `α ${alpha}, query ${i}: ${got[i]} vs ${w}`));
+    const want = textbookScores(train, classOf, queries, alpha, shared);
+    want.forEach((w, i) => assert.ok(Math.abs(got[i]! - w) < 1e-4 * Math.max(1, w), `α ${alpha}${shared ? ', shared' : ''}, query ${i}: ${got[i]} vs ${w}`));
     // Far-away queries score far above in-class ones.
     assert.ok(Math.min(...got.slice(20)) > Math.max(...got.slice(0, 20)), 'the shifted queries are the farthest');
   }
   assert.throws(() => fitMahalanobis(new Float32Array(dim * 3), dim, [0, 0, 1], 2), /too few/);
+  // A shared covariance needs more slices than classes, not two per class.
+  assert.doesNotThrow(() => fitMahalanobis(Float32Array.from(train.slice(0, 4).flat()), dim, [0, 0, 0, 1], 2, { shared: true }));
+  assert.throws(() => fitMahalanobis(new Float32Array(dim * 2), dim, [0, 1], 2, { shared: true }), /too few/);
+});
+
+test('outOfFoldScores: each row scored by a fit that never saw its group; unseen groups score higher than in-sample rows', () => {
+  const random = seededRandom(4);
+  const dim = 5;
+  // Six patients, each with its own offset (slices of one patient alike), two classes.
+  const rows: number[][] = [];
+  const groups: string[] = [];
+  const classOf: number[] = [];
+  for (let p = 0; p < 6; p++) {
+    const offset = gaussianRows(1, dim, 0, 2, random)[0]!;
+    for (const r of gaussianRows(12, dim, 0, 1, random)) {
+      rows.push(r.map((v, j) => v + offset[j]!));
+      groups.push(`patient-${p}`);
+      classOf.push(rows.length % 4 === 0 ? 1 : 0);
+    }
+  }
+  const x = Float32Array.from(rows.flat());
+  const o = { classes: 2, shared: true, shrinkage: 0.4 };
+  // As many folds as patients: leave one patient out, the fit on the five others scores it.
+  const loo = outOfFoldScores(x, dim, classOf, groups, { ...o, folds: 6 });
+  assert.equal(loo.folds, 6);
+  for (const held of ['patient-0', 'patient-3']) {
+    const others = rows.flatMap((_, i) => (groups[i] !== held ? [i] : []));
+    const p = fitMahalanobis(Float32Array.from(others.flatMap((i) => rows[i]!)), dim, others.map((i) => classOf[i]!), 2, o);
+    const mine = rows.flatMap((_, i) => (groups[i] === held ? [i] : []));
+    const want = mahalanobisScores(p, Float32Array.from(mine.flatMap((i) => rows[i]!)));
+    mine.forEach((i, r) => assert.ok(Math.abs(loo.scores[i]! - want[r]!) < 1e-9, `${held} row ${r}: ${loo.scores[i]} vs ${want[r]}`));
+  }
+  assert.equal(outOfFoldScores(x, dim, classOf, groups, { ...o, folds: 10 }).folds, 6, 'at most one fold per patient');
+  const five = outOfFoldScores(x, dim, classOf, groups, { ...o, folds: 5, seed: 2 });
+  assert.equal(five.folds, 5);
+  const inSample = mahalanobisScores(fitMahalanobis(x, dim, classOf, 2, o), x);
+  const mean = (a: ArrayLike<number>) => Array.from(a).reduce((s, v) => s + v, 0) / a.length;
+  assert.ok(mean(five.scores) > mean(inSample), `out of fold ${mean(five.scores)} > in sample ${mean(inSample)}`);
+  const single = outOfFoldScores(x, dim, classOf, groups.map(() => 'one'), { ...o, folds: 5 });
+  assert.equal(single.folds, 1);
+  assert.deepEqual(Array.from(single.scores), Array.from(inSample), 'one patient: the in-sample scores');
 });
 
 test('model.onnx’s ood_score is the distance of the first block’s channel means and deviations, in the same inference as the probabilities', async () => {

@@ -21,7 +21,7 @@ before(async () => {
   tmp = new TempDir();
   const fixture = await phantomModel(tmp, { studies: 10, seed: 8, positiveShare: 0.3, epochs: 2 });
   ({ data, model } = fixture);
-  assert.match(fixture.stdout, /out-of-distribution threshold [\d.]+ \(5\.0 % of \d+ train\+val slices above it\)/);
+  assert.match(fixture.stdout, /out-of-distribution threshold [\d.]+ \(5\.0 % of \d+ train\+val slices above it, the train part's out of fold by patient\)/);
 });
 after(() => tmp.remove());
 
@@ -35,6 +35,8 @@ test('ich train records the training headers’ ranges and an OOD score fitted o
   assert.deepEqual(ood.classes, ['any-negative', 'any-positive']);
   assert.ok(ood.fitted.perClass[0]! > 0 && ood.fitted.perClass[1]! > 0, JSON.stringify(ood.fitted));
   assert.equal(ood.thresholdFitted?.part, 'train+val');
+  assert.equal(ood.covariance, 'shared');
+  assert.equal(ood.thresholdFitted?.folds, 5, 'the train part scored out of fold, 5 folds by patient');
   assert.ok(Number.isFinite(ood.threshold) && ood.threshold > 0);
   assert.ok(readFileSync(join(model, 'model.onnx')).includes(Buffer.from('ood_score')), 'model.onnx has the ood_score output');
   const p = await predictFiles(model, [join(data, 'images')], { threads: 0 });
@@ -88,7 +90,7 @@ test('ich calibrate --ood-share refits the threshold (a larger share, a lower th
   const before = readModelCard(dir);
   const run = runCli(['calibrate', '--model', dir, '--data', data, '--ood-share', '0.2', '--threads', '1']);
   assert.equal(run.status, 0, run.stderr);
-  assert.match(run.stdout, /out-of-distribution threshold [\d.]+: 20\.0 % of \d+ train\+val slices above it/);
+  assert.match(run.stdout, /out-of-distribution threshold [\d.]+ \(20\.0 % of \d+ train\+val slices above it, the train part's out of fold by patient\); written to model\.json/);
   const after = readModelCard(dir);
   assert.ok(after.ood!.threshold < before.ood!.threshold, `${after.ood!.threshold} < ${before.ood!.threshold}`);
   assert.equal(after.ood!.thresholdFitted!.share, 0.2);

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { calibrateStudies } from '../../evaluate/calibrate-model.js';
 import { formatStudyEvaluation, studyEvaluationJson } from '../../evaluate/study.js';
 import { readModelCard } from '../../models/folder.js';
+import { describeOodThreshold } from '../../models/ood.js';
 import { calibrateOod } from '../../train/ood-fit.js';
 import { shareOption } from '../options.js';
 import { progressBar } from '../progress.js';
@@ -25,7 +26,7 @@ export function registerCalibrate(program: Command): void {
       }
       const lines = [
         ood
-          ? `out-of-distribution threshold ${ood.threshold.toFixed(4)}: ${(100 * ood.thresholdFitted!.share).toFixed(1)} % of ${ood.thresholdFitted!.slices} ${ood.thresholdFitted!.part} slices above it; written to model.json`
+          ? `out-of-distribution threshold ${describeOodThreshold(ood, 4)}; written to model.json`
           : 'out-of-distribution score: none in this model',
         `model ${r.model}: study calibration fitted on ${r.card.fitted.studies} studies of the ${r.card.fitted.part} part${r.card.fitted.part === 'all' ? ' (every file under the data folder)' : ''}; written to model.json`,
         `files left out: ${r.rejected} rejected, ${r.unlabelled} unlabelled`,

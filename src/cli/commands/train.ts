@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { SequenceHeadOptions } from '../../models/sequence.js';
 import { type ContextSpec, checkContext } from '../../preprocess/context.js';
 import { ARCHITECTURES, type TrainRunOptions, trainRun } from '../../train/run.js';
-import { DEFAULT_OOD_SHARE } from '../../models/ood.js';
+import { DEFAULT_OOD_SHARE, describeOodThreshold } from '../../models/ood.js';
 import { intOption, shareOption } from '../options.js';
 import { progressBar } from '../progress.js';
 
@@ -112,6 +112,6 @@ export function registerTrain(program: Command): void {
       stopStages();
       const out = result.out;
       if (f.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-      else process.stdout.write(`${result.resumedFrom !== undefined ? `resumed after epoch ${result.resumedFrom + 1}; ` : ''}stopped: ${result.stopped}; best epoch ${result.bestEpoch + 1}, val weighted log loss ${result.bestValLoss.toFixed(4)}; model folder ${out} (${join(out, 'model.onnx')})${result.study ? `; study calibration fitted on ${result.study.fitted.studies} ${result.study.fitted.part} studies` : ''}${result.ood ? `; out-of-distribution threshold ${result.ood.threshold.toFixed(3)} (${(100 * result.ood.thresholdFitted!.share).toFixed(1)} % of ${result.ood.thresholdFitted!.slices} ${result.ood.thresholdFitted!.part} slices above it)` : ''}\n`);
+      else process.stdout.write(`${result.resumedFrom !== undefined ? `resumed after epoch ${result.resumedFrom + 1}; ` : ''}stopped: ${result.stopped}; best epoch ${result.bestEpoch + 1}, val weighted log loss ${result.bestValLoss.toFixed(4)}; model folder ${out} (${join(out, 'model.onnx')})${result.study ? `; study calibration fitted on ${result.study.fitted.studies} ${result.study.fitted.part} studies` : ''}${result.ood ? `; out-of-distribution threshold ${describeOodThreshold(result.ood)}` : ''}\n`);
     });
 }
