@@ -3,11 +3,11 @@
 // (tied) covariance over features of the model, and a slice's score is its Mahalanobis distance to
 // the nearest class mean. The features are the first block's channel statistics (mean and standard
 // deviation of each feature map over the image, as in feature-statistics detectors), not Lee et al.'s
-// penultimate embedding: measured on phantoms and real CT, the penultimate embedding put real head CTs
-// 1.4–1.7 × the threshold and flagged 8–40 % of the held-out bleeds, the first block's statistics put
-// them 3–4 × and flagged none. The shared covariance is shrunk toward its mean variance (α = 0.4):
-// with a covariance per class, or less shrinkage, held-out bleed slices were flagged 2–5 × as often as
-// other slices (README, Knowing when not to answer). Fitted on the training part, thresholded on
+// penultimate embedding: measured on phantoms and real CT (README, Results), the penultimate embedding
+// put real CT slices 2.2 × the threshold and flagged a third of the held-out bleed slices, the first
+// block's statistics put them 2.4–8 × and flagged 1–7 % of them. The shared covariance is shrunk
+// toward its mean variance (α = 0.4): with a covariance per class, or less shrinkage, held-out bleed
+// slices were flagged 2–5 × as often as other slices. Fitted on the training part, thresholded on
 // held-out scores (out-of-fold by patient on the train part, and the val part) so that a chosen share
 // of unseen in-distribution slices is flagged, and computed inside model.onnx (output `ood_score`).
 import { CholeskyDecomposition, inverse, Matrix } from 'ml-matrix';
