@@ -10,7 +10,7 @@ import { decodePng } from '../figures/png.js';
 import { predictFiles } from '../../src/models/predict.js';
 import { buildServer, type Serve } from '../../src/serve/server.js';
 import { multipartBoundary, splitMultipart } from '../../src/serve/multipart.js';
-import { chromium } from 'playwright-core';
+import { type Browser, chromium } from 'playwright-core';
 import { runCli } from '../helpers/hu.js';
 import { phantomModel } from '../helpers/phantom-model.js';
 import { daikonFile, TempDir } from '../helpers/paths.js';
@@ -219,9 +219,11 @@ test('the viewer (Debian chromium via playwright-core, the token as a Basic pass
   const auth = { authorization: 'Bearer v1ew' };
   for (const files of [...studies.values()].slice(0, 2)) assert.equal((await stow(serve, files.map((f) => readFileSync(f)), auth)).statusCode, 200);
   await serve.queue.idle();
-  const address = await serve.app.listen({ host: '127.0.0.1', port: 0 });
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+  // Launched inside the try: a browser that fails to start must still leave the server closed (else the file never exits).
+  let browser: Browser | undefined;
   try {
+    const address = await serve.app.listen({ host: '127.0.0.1', port: 0 });
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
     const page = await (await browser.newContext({ viewport: { width: 1200, height: 1000 }, httpCredentials: { username: 'radiologist', password: 'v1ew' } })).newPage();
     await page.goto(address);
     await page.waitForSelector('tr.study >> nth=1');
@@ -291,7 +293,7 @@ test('the viewer (Debian chromium via playwright-core, the token as a Basic pass
     const inBrowser = JSON.parse((await page.locator('#probs-browser').getAttribute('data-probs'))!) as number[];
     inBrowser.forEach((p, j) => assert.ok(Math.abs(p - slices[2]!.probs[j]!) < 1e-5, `label ${j}: browser ${p}, server ${slices[2]!.probs[j]}`));
   } finally {
-    await browser.close();
+    await browser?.close();
     await serve.close();
   }
 });
