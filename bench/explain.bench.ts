@@ -47,7 +47,7 @@ import { LABELS } from '../src/data/labels.js';
 import { readPhantomMasks, type SliceMasks } from '../src/data/phantom/masks.js';
 import { PHANTOM_STYLES, type PhantomStyle, SUBTYPES } from '../src/data/phantom/plan.js';
 import { synthesize } from '../src/data/phantom/synth.js';
-import { seededRandom, shuffleInPlace } from '../src/data/random.js';
+import { seededRandom, shuffleInPlace } from '../src/shared/random.js';
 import { openSession } from '../src/engine/session.js';
 import { checkMethod, explainFiles, type FileExplanation } from '../src/explain/explain-files.js';
 import type { MaskerKind } from '../src/explain/masker.js';
@@ -61,7 +61,7 @@ import { shapCaption, shapFigure } from '../src/figures/shap.js';
 import { LIGHT_THEME } from '../src/figures/theme.js';
 import { loadModelFolder } from '../src/models/folder.js';
 import { resampleArea } from '../src/preprocess/resample.js';
-import { trainRun } from '../src/train/run.js';
+import { trainRun } from '../src/workflow/train-run.js';
 import { median } from './median.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));

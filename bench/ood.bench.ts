@@ -10,7 +10,7 @@
  * BENCH_THREADS (default 2).
  */
 import { compileInference, initWeights, type Model, openSession, ort, type Weights } from '../src/engine/index.js';
-import { seededRandom } from '../src/data/random.js';
+import { seededRandom } from '../src/shared/random.js';
 import { baselineModel } from '../src/models/baseline.js';
 import { inceptionV3Model, inceptionV3Weights } from '../src/models/inception.js';
 import { fitMahalanobis, OOD_CLASSES, OOD_NODES } from '../src/models/ood.js';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openIndexDb } from '../src/data/db.js';
-import { seededRandom } from '../src/data/random.js';
+import { seededRandom } from '../src/shared/random.js';
 import { writeCtSlice } from '../src/dicom/write.js';
 import { median, timedRun } from './median.js';
 

@@ -12,7 +12,7 @@
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { predictFiles } from '../src/models/predict.js';
+import { predictFiles } from '../src/predict/predictor.js';
 import { stowRequest } from '../src/serve/multipart.js';
 import { buildServer } from '../src/serve/server.js';
 import { BENCH_ROOT, benchInputs } from './phantom-setup.js';

@@ -14,7 +14,7 @@ import { readModelCard } from '../dist/src/models/folder.js';
 import { defaultDbPath, openIndexDb, LABEL_COLUMNS } from '../dist/src/data/db.js';
 import { LABELS } from '../dist/src/data/labels.js';
 import { seriesFigure } from '../dist/src/figures/index.js';
-import { predictFiles } from '../dist/src/models/predict.js';
+import { predictFiles } from '../dist/src/predict/predictor.js';
 
 const { values: o, positionals } = parseArgs({
   allowPositionals: true,

@@ -13,7 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { evaluateModel } from '../dist/src/evaluate/evaluate-model.js';
-import { trainRun } from '../dist/src/train/run.js';
+import { trainRun } from '../dist/src/workflow/train-run.js';
 
 const root = join(import.meta.dirname, '..');
 const { values: o } = parseArgs({

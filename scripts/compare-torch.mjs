@@ -24,7 +24,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { openIndexDb } from '../dist/src/data/db.js';
-import { Rng, subSeed } from '../dist/src/data/phantom/random.js';
+import { Rng, subSeed } from '../dist/src/shared/rng.js';
 import { TrainSession, initWeights, modelParams } from '../dist/src/engine/index.js';
 import { buildModel } from '../dist/src/models/registry.js';
 import { writeSafetensors } from '../dist/src/models/safetensors.js';

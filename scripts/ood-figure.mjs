@@ -14,7 +14,7 @@ import { oodScoreFigure } from '../dist/src/figures/ood.js';
 import { writePng } from '../dist/src/figures/canvas.js';
 import { readModelCard } from '../dist/src/models/folder.js';
 import { describeOodThreshold } from '../dist/src/models/ood.js';
-import { predictFiles } from '../dist/src/models/predict.js';
+import { predictFiles } from '../dist/src/predict/predictor.js';
 
 const { values: o } = parseArgs({ options: { model: { type: 'string' }, data: { type: 'string' }, db: { type: 'string' }, other: { type: 'string', multiple: true, default: [] }, out: { type: 'string', default: 'docs/images/ood-scores.png' }, threads: { type: 'string', default: '2' } } });
 if (!o.model || !o.data) throw new Error('usage: ood-figure --model DIR --data DIR [--db FILE] [--other NAME=DIR …] [--out PNG]');

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { TensorSpec } from '../preprocess/tensor.js';
-import { type Db, getMeta, setMeta } from './db.js';
+import { type Db, getMeta, LABEL_COLUMNS, setMeta } from './db.js';
 import { batches, runInPool } from './pool.js';
 import type { Part } from './split.js';
 import type { TensorResult, TensorTask } from './workers/tensor-worker.js';
@@ -105,4 +105,22 @@ export async function preprocessIndex(db: Db, opts: PreprocessOptions): Promise<
   });
   summary.seconds = (performance.now() - started) / 1000;
   return summary;
+}
+
+/** A labelled file with a record in a tensor cache: its index id, SOPInstanceUID and six labels (LABELS order). */
+export interface CachedLabelledFile {
+  fileId: number;
+  sop: string;
+  labels: Float32Array;
+}
+
+/** The labelled usable files of a split part (or all) that have a record in the cache `cacheKey`, by file id. */
+export function cachedLabelledFiles(db: Db, cacheKey: string, part?: Part): CachedLabelledFile[] {
+  const partFilter = part ? `AND f.patient_id IN (SELECT patient_id FROM split WHERE part = @part)` : '';
+  const rows = db
+    .prepare(`SELECT f.id, f.sop_instance_uid AS sop, ${LABEL_COLUMNS.join(', ')} FROM files f
+      JOIN cache_entries c ON c.file_id = f.id AND c.cache = @cache
+      WHERE f.status = 'ok' AND f.y_any IS NOT NULL ${partFilter} ORDER BY f.id`)
+    .all(part ? { cache: cacheKey, part } : { cache: cacheKey }) as Record<string, number | string>[];
+  return rows.map((r) => ({ fileId: r.id as number, sop: r.sop as string, labels: Float32Array.from(LABEL_COLUMNS, (c) => r[c] as number) }));
 }

@@ -1,5 +1,5 @@
 export { openIndexDb, defaultDbPath, getMeta, setMeta, LABEL_COLUMNS, type Db } from './db.js';
-export { LABELS, LABEL_COUNT, type Label, readLabelsCsv, parseLabelsCsv, describeLabelReport, formatLabelRows, splitLabelId, LabelCollector, type LabelTable, type LabelReport } from './labels.js';
+export { LABELS, LABEL_COUNT, LABEL_WEIGHTS, LOG_LOSS_EPS, type Label, readLabelsCsv, parseLabelsCsv, describeLabelReport, formatLabelRows, splitLabelId, LabelCollector, type LabelTable, type LabelReport } from './labels.js';
 export { indexDirectory, rankSeries, type IndexOptions, type IndexRun } from './index-dir.js';
 export { summarizeIndex, summarizeSeries, type IndexSummary, type SeriesSummary } from './summary.js';
 export { assembleSeries, seriesOf, compareSlices, orderSeries, SERIES_PROBLEM_KINDS, type SeriesInfo, type SeriesProblem, type SeriesProblemKind, type SliceOrderKey } from './series.js';
@@ -8,7 +8,6 @@ export { preprocessIndex, cacheInfo, cacheKey, type CacheInfo, type PreprocessOp
 export { TensorReader } from './tensor-reader.js';
 export { ContextReader, seriesPlaces, type SeriesPlace } from './context-reader.js';
 export { scanForDicom } from './scan.js';
-export { seededRandom, shuffleInPlace } from './random.js';
 export { synthesize, type SynthOptions, type SynthSummary } from './phantom/synth.js';
 export { readPhantomMasks, type SliceMasks, type StudyMasks } from './phantom/masks.js';
 export { planStudy, SUBTYPES, type StudyPlan, type Subtype } from './phantom/plan.js';

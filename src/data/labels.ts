@@ -6,6 +6,12 @@ export const LABELS = ['any', 'epidural', 'intraparenchymal', 'intraventricular'
 export type Label = (typeof LABELS)[number];
 export const LABEL_COUNT = LABELS.length;
 
+/** The RSNA metric's weight of each label, in LABELS order: `any` counts twice (the training loss weighs labels the same way). */
+export const LABEL_WEIGHTS: readonly number[] = [2, 1, 1, 1, 1, 1];
+
+/** The RSNA metric clips probabilities to [LOG_LOSS_EPS, 1 − LOG_LOSS_EPS] before the logarithm. */
+export const LOG_LOSS_EPS = 1e-7;
+
 /** Six values in LABELS order as a record keyed by label. */
 export function byLabel<T>(values: readonly T[]): Record<Label, T> {
   return Object.fromEntries(LABELS.map((l, j) => [l, values[j]])) as Record<Label, T>;

@@ -1,6 +1,6 @@
 import type { Db } from './db.js';
 import { setMeta } from './db.js';
-import { seededRandom, shuffleInPlace } from './random.js';
+import { seededRandom, shuffleInPlace } from '../shared/random.js';
 
 export type Part = 'train' | 'val' | 'test';
 export const PARTS: readonly Part[] = ['train', 'val', 'test'];
@@ -80,8 +80,18 @@ export function partFiles(db: Db, part: Part): { path: string; sop: string }[] {
     .all(part) as { path: string; sop: string }[];
 }
 
-/** The PatientID of each file id (in the order given). */
+/** The PatientID of each file id (in the order given); `file-<id>` for a file without one, so that it is a patient of its own. */
 export function patientsOfFiles(db: Db, fileIds: readonly number[]): string[] {
   const q = db.prepare('SELECT patient_id AS p FROM files WHERE id = ?');
-  return fileIds.map((id) => ((q.get(id) as { p: string | null } | undefined)?.p ?? ''));
+  return fileIds.map((id) => (q.get(id) as { p: string | null } | undefined)?.p ?? `file-${id}`);
+}
+
+/** Whether the index holds a split. */
+export function hasSplit(db: Db): boolean {
+  return (db.prepare('SELECT COUNT(*) AS n FROM split').get() as { n: number }).n > 0;
+}
+
+/** Usable files whose patient has no part in the split (files indexed after it was made). */
+export function unsplitUsableFiles(db: Db): number {
+  return (db.prepare(`SELECT COUNT(*) AS n FROM files WHERE status = 'ok' AND patient_id NOT IN (SELECT patient_id FROM split)`).get() as { n: number }).n;
 }

@@ -13,3 +13,4 @@ export { newUid, uidFromName } from './write-uids.js';
 export { DEFAULT_LIMITS, dicomLimits, setDicomLimits, parseDicomLimits, checkLimits, type DicomLimits } from './limits.js';
 export { checkPlausibleHeader, checkPlausibleHu, checkUids, isValidUid, PLAUSIBLE_HU, MAX_RESCALE_SLOPE, MAX_RESCALE_INTERCEPT, MAX_IMPLAUSIBLE_SHARE, MAX_PADDING_SHARE } from './plausibility.js';
 export { checkConformance, conformanceStatus, observedRanges, conformanceFacts, tiltDegrees, MAX_TILT_DEGREES, HEAD_BODY_PARTS, DEFAULT_RANGE_TOLERANCE, type ConformanceFailure, type ConformanceRanges, type ConformanceRule, type ConformanceHeader, type ConformanceStatus } from './conformance.js';
+export { readDataset, readInstance } from './naturalized.js';

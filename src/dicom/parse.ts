@@ -1,3 +1,4 @@
+import { readUint32LE } from '../shared/binary.js';
 import { inflateRawSync } from 'node:zlib';
 import dicomParser, { type DataSet } from 'dicom-parser';
 import { DicomError, asDicomError } from './errors.js';
@@ -29,7 +30,7 @@ function metaHeaderEnd(bytes: Uint8Array): number | undefined {
   if (bytes.length < 144) return 144;
   const groupLength = bytes[132] === 0x02 && bytes[133] === 0 && bytes[134] === 0 && bytes[135] === 0 && bytes[136] === 0x55 && bytes[137] === 0x4c;
   if (!groupLength) return undefined;
-  return 144 + ((bytes[140]! | (bytes[141]! << 8) | (bytes[142]! << 16)) + bytes[143]! * 0x1000000);
+  return 144 + readUint32LE(bytes, 140);
 }
 
 /** In a whole file, an element (other than PixelData, which checkPixelData reports) whose value runs past the end. */

@@ -1,3 +1,4 @@
+import { readUint16LE, readUint32LE } from '../shared/binary.js';
 import type { DataSet } from 'dicom-parser';
 import { DicomError } from './errors.js';
 import { checkLimits } from './limits.js';
@@ -23,13 +24,6 @@ function isImageStorage(sopClassUID: string): boolean {
   return IMAGE_SOP_PREFIXES.some((p) => sopClassUID === p || sopClassUID.startsWith(p + '.'));
 }
 
-function readU16(b: Uint8Array, o: number): number {
-  return b[o]! | (b[o + 1]! << 8);
-}
-
-function readU32(b: Uint8Array, o: number): number {
-  return (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16)) + b[o + 3]! * 0x1000000;
-}
 
 /** Walks encapsulated items (FFFE,E000) up to the sequence delimiter without reading their values; returns how many (the offset table included). */
 function countEncapsulatedItems(start: number, source: ByteSource): number {
@@ -40,9 +34,9 @@ function countEncapsulatedItems(start: number, source: ByteSource): number {
       throw new DicomError('truncated', `encapsulated pixel data ends after ${items} items without a sequence delimiter (file is ${source.size} bytes)`);
     }
     const h = source.read(pos, 8);
-    const group = readU16(h, 0);
-    const element = readU16(h, 2);
-    const length = readU32(h, 4);
+    const group = readUint16LE(h, 0);
+    const element = readUint16LE(h, 2);
+    const length = readUint32LE(h, 4);
     if (group === 0xfffe && element === 0xe0dd) return items;
     if (group !== 0xfffe || element !== 0xe000) {
       throw new DicomError('invalid-header', `unexpected tag (${group.toString(16)},${element.toString(16)}) inside encapsulated pixel data at byte ${pos}`);

@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import type { DataSet } from 'dicom-parser';
 import { DicomError, asDicomError } from './errors.js';
-import { type DicomHeader, headerFromDataSet } from './header.js';
+import { type DicomHeader, headerFromDataSet, PIXEL_DATA_TAG } from './header.js';
 import { BufferTooShort, parseDicomBytes } from './parse.js';
 import { type ByteSource, checkPixelData } from './pixel-data.js';
 import { checkPlausibleHeader } from './plausibility.js';
@@ -58,7 +58,7 @@ export function readDicomHeader(path: string): DicomFile {
       try {
         const parsed = parseDicomBytes(bytes, { untilPixelData: true, isWholeFile });
         if (parsed.transferSyntaxUID === DEFLATED_UID && !isWholeFile) continue;
-        if (!isWholeFile && !parsed.dataSet.elements['x7fe00010']) continue;
+        if (!isWholeFile && !parsed.dataSet.elements[PIXEL_DATA_TAG]) continue;
         return finish(path, parsed, source);
       } catch (err) {
         if (err instanceof BufferTooShort && !isWholeFile) continue;

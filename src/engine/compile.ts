@@ -3,7 +3,8 @@
 // gradient the explainers need.
 import { Emitter } from './emitter.js';
 import { type Model, type Param, type Weights, emitBackward, emitForward, modelParams, outputShape } from './graph.js';
-import { LABEL_WEIGHTS, emitWeightedBceWithLogits } from './loss.js';
+import { LABEL_WEIGHTS } from '../data/labels.js';
+import { emitWeightedBceWithLogits } from './loss.js';
 import { type MahalanobisParams, emitMahalanobis, emitOodFeatures } from './ood-score.js';
 import { type OptimizerConfig, makeOptimizer } from './optimizers.js';
 import { serializeModel, valueInfo } from './onnx.js';

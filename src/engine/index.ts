@@ -6,7 +6,7 @@ export type { Model, ModelNode, Param, Weights, ForwardPass, BackwardPass, Forwa
 export { compileInference, compileInputGradient, compileTrainStep, NAMES } from './compile.js';
 export type { RewriteOptions, InferenceOptions, InputGradientOptions, TrainStepOptions, TrainStepGraph, TrainParamIO, TrainStateIO, TrainBufferIO } from './compile.js';
 export { poolBeforeActivation } from './rewrite.js';
-export { LABEL_WEIGHTS, emitWeightedBceWithLogits } from './loss.js';
+export { emitWeightedBceWithLogits } from './loss.js';
 export { makeOptimizer, ADAM_DEFAULTS, SGD_DEFAULTS, RMSPROP_DEFAULTS } from './optimizers.js';
 export type { OptimizerConfig, AdamConfig, SgdConfig, RmspropConfig, Optimizer } from './optimizers.js';
 export { initWeights, initTensor } from './init.js';

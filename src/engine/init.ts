@@ -1,5 +1,5 @@
 // Parameter initialization: Keras' schemes from a seeded generator, so a seed reproduces a model.
-import { seededRandom } from '../data/random.js';
+import { seededRandom } from '../shared/random.js';
 import type { Init } from './layers/layer.js';
 import { type Model, type Weights, modelParams } from './graph.js';
 

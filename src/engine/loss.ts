@@ -1,9 +1,7 @@
 // The training loss: weighted binary cross-entropy on logits, as the metric weighs labels
 // (`any` ×2), normalised by the weights' sum and averaged over the batch.
+import { LABEL_WEIGHTS } from '../data/labels.js';
 import type { Emitter } from './emitter.js';
-
-/** Label order any, epidural, intraparenchymal, intraventricular, subarachnoid, subdural. */
-export const LABEL_WEIGHTS: readonly number[] = [2, 1, 1, 1, 1, 1];
 
 export interface LossPass {
   /** Scalar loss. */

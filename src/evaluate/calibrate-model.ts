@@ -2,7 +2,8 @@
 import type { Part } from '../data/split.js';
 import { readModelCard, writeModelCard } from '../models/folder.js';
 import { labelledStudyTable, type PredictPartOptions, predictLabelled } from './evaluate-model.js';
-import { type StudyCalibrationCard, type StudyEvaluation, evaluateStudies, fitStudyCalibration } from './study.js';
+import { type StudyCalibrationCard } from '../models/folder.js';
+import { type StudyEvaluation, evaluateStudies, fitStudyCalibration } from './study.js';
 
 export interface CalibrateStudiesOptions extends PredictPartOptions {
   /** Which slices to fit on; default `val` (the part training picked the best epoch on, never the test part by default). */

@@ -1,12 +1,13 @@
 // evaluateModel(): a model folder's predictions on the labelled slices of a data folder (by default the test part of its split), and the report.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type Db, defaultDbPath, openIndexDb } from '../data/db.js';
+import { defaultDbPath, openIndexDb } from '../data/db.js';
 import { LABELS, type LabelReport, readLabelsCsv } from '../data/labels.js';
-import { type Part, partFiles } from '../data/split.js';
+import { hasSplit, type Part, partFiles } from '../data/split.js';
 import { calibrationFigure, type CalibrationSeries } from '../figures/calibration.js';
 import { rocFigure, type RocOperatingPoint } from '../figures/roc.js';
-import { predictFiles, type PredictResult, type RejectedFile, type SlicePrediction } from '../models/predict.js';
+import { predictFiles, type PredictResult } from '../predict/predictor.js';
+import { type RejectedFile, type SlicePrediction } from '../predict/outcomes.js';
 import { labelPrevalence } from './log-loss.js';
 import { type EvaluateOptions, type EvaluationReport, evaluate, evaluationJson } from './report.js';
 import { type StudyEvaluation, type StudyTable, evaluateStudies, studyEvaluationJson, studyTable } from './study.js';
@@ -67,10 +68,6 @@ export interface ModelEvaluation {
   /** The same slices per study (each label's maximum over the study's slices; calibrated too when the model card has a study calibration). */
   study: StudyEvaluation;
   seconds: number;
-}
-
-function hasSplit(db: Db): boolean {
-  return (db.prepare('SELECT COUNT(*) AS n FROM split').get() as { n: number }).n > 0;
 }
 
 /**

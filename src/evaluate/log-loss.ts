@@ -1,9 +1,8 @@
 // The RSNA 2019 metric: weighted multi-label log loss (shared/README.md, "The metric").
-import { LABEL_WEIGHTS } from '../engine/loss.js';
+import { LABEL_WEIGHTS, LOG_LOSS_EPS } from '../data/labels.js';
 import { checkMatrix } from './validate.js';
 
-/** Probabilities are clipped to [LOG_LOSS_EPS, 1 − LOG_LOSS_EPS] before the logarithm. */
-export const LOG_LOSS_EPS = 1e-7;
+export { LOG_LOSS_EPS };
 
 /** The metric's label weights in LABELS order: 2 for `any`, 1 for each subtype. */
 export const METRIC_WEIGHTS: readonly number[] = LABEL_WEIGHTS;

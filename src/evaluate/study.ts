@@ -1,48 +1,17 @@
-// Study-level results: slice probabilities aggregated per study, Platt calibration of the study
-// scores, study labels and metrics, and the triage order (most urgent study first).
+// Study-level evaluation: study labels from slice labels, Platt calibration fitted on studies, and
+// study metrics (what is applied at inference is in predict/studies.ts and predict/platt.ts).
 import { LABELS, type Label, byLabel } from '../data/labels.js';
-import type { SlicePrediction, StudyPrediction } from '../models/predict.js';
-import { LOG_LOSS_EPS, logLosses } from './log-loss.js';
+import type { PlattParams } from '../models/folder.js';
+import { byStudy } from '../predict/assessment.js';
+import type { SlicePrediction } from '../predict/outcomes.js';
+import { applyPlatt, clippedLogit, sigmoid, softplus } from '../predict/platt.js';
+import { aggregateStudies, type StudyAggregate } from '../predict/studies.js';
+import { logLosses } from './log-loss.js';
 import { rocAuc } from './roc.js';
 import { checkBinary, checkPaired, column } from './validate.js';
 
-/** Slices kept per label as the ones driving a study's score. */
-export const DRIVING_SLICES = 3;
-
 /** Precision (1/variance) of the Gaussian prior on a Platt fit's a − 1 and b: standard deviation 1, weak beside tens of studies. */
 export const PLATT_PRIOR_PRECISION = 1;
-
-/** One slice behind a study's score for a label: its probability of that label. */
-export interface DrivingSlice {
-  sop: string;
-  path: string;
-  probability: number;
-}
-
-/** A study's slices reduced to its raw scores: each label's maximum, and the slices that reach it. */
-export interface StudyAggregate {
-  studyInstanceUID: string;
-  patientID: string;
-  slices: number;
-  series: number;
-  /** Each label's maximum over the slices (the raw study score). */
-  perLabel: Record<Label, number>;
-  /** Per label, the DRIVING_SLICES slices with the highest probability of it, highest first (input order among ties). */
-  drivers: Record<Label, DrivingSlice[]>;
-}
-
-/** Platt scaling of one label: p' = σ(a·logit(p) + b). Identity: a = 1, b = 0. */
-export interface PlattParams {
-  a: number;
-  b: number;
-}
-
-/** `model.json`'s `study`: how study probabilities are formed from slice probabilities, and where the calibration came from. */
-export interface StudyCalibrationCard {
-  aggregation: 'max-over-slices';
-  calibration: Record<Label, PlattParams>;
-  fitted: { part: string; studies: number; positives: Record<Label, number> };
-}
 
 /** Study-level metrics, on the raw scores and (with a calibration) on the calibrated probabilities. */
 export interface StudyEvaluation {
@@ -62,37 +31,6 @@ export interface StudyTable {
   labels: Float64Array;
 }
 
-/** Items grouped by `study`, groups in order of first appearance. */
-function groupByStudy<T extends { study: string }>(items: readonly T[]): T[][] {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const g = groups.get(item.study);
-    if (g) g.push(item);
-    else groups.set(item.study, [item]);
-  }
-  return [...groups.values()];
-}
-
-/** Per study (in order of first appearance): slice and series counts, each label's maximum over the slices, and the driving slices. */
-export function aggregateStudies(slices: readonly SlicePrediction[]): StudyAggregate[] {
-  return groupByStudy(slices).map((group) => {
-    const drivers = LABELS.map((_, j) =>
-      group
-        .map((s) => ({ sop: s.sop, path: s.path, probability: s.probs[j]! }))
-        .sort((x, y) => y.probability - x.probability) // stable: input order among ties
-        .slice(0, DRIVING_SLICES),
-    );
-    return {
-      studyInstanceUID: group[0]!.study,
-      patientID: group[0]!.patient,
-      slices: group.length,
-      series: new Set(group.map((s) => s.series)).size,
-      perLabel: byLabel(drivers.map((d) => d[0]!.probability)),
-      drivers: byLabel(drivers),
-    };
-  });
-}
-
 /**
  * Aggregates labelled slices into studies with their labels: a study is positive for a label when
  * any of its slices is. `labelOf` gives a slice's six labels (LABELS order).
@@ -100,7 +38,7 @@ export function aggregateStudies(slices: readonly SlicePrediction[]): StudyAggre
 export function studyTable(slices: readonly SlicePrediction[], labelOf: (slice: SlicePrediction) => ArrayLike<number>): StudyTable {
   const k = LABELS.length;
   const studies = aggregateStudies(slices);
-  const groups = groupByStudy(slices);
+  const groups = [...byStudy(slices).values()];
   const scores = new Float64Array(studies.length * k);
   const labels = new Float64Array(studies.length * k);
   studies.forEach((s, i) => {
@@ -111,20 +49,6 @@ export function studyTable(slices: readonly SlicePrediction[], labelOf: (slice: 
     }
   });
   return { studies, scores, labels };
-}
-
-const sigmoid = (z: number): number => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
-/** ln(1 + e^z) without overflow. */
-const softplus = (z: number): number => Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
-/** logit(p) with p clipped to [LOG_LOSS_EPS, 1 − LOG_LOSS_EPS], as the metric clips. */
-const clippedLogit = (p: number): number => {
-  const q = Math.min(Math.max(p, LOG_LOSS_EPS), 1 - LOG_LOSS_EPS);
-  return Math.log(q) - Math.log1p(-q);
-};
-
-/** One probability through a Platt scaling. */
-export function applyPlatt(p: number, c: PlattParams): number {
-  return sigmoid(c.a * clippedLogit(p) + c.b);
 }
 
 /**
@@ -194,11 +118,6 @@ export function fitStudyCalibration(table: StudyTable, priorPrecision = PLATT_PR
   return byLabel(LABELS.map((_, j) => fitPlatt(column(table.scores, n, k, j), column(table.labels, n, k, j), priorPrecision)));
 }
 
-/** Each label's study probability through its calibration. */
-export function calibrateStudy(perLabel: Record<Label, number>, calibration: Record<Label, PlattParams>): Record<Label, number> {
-  return byLabel(LABELS.map((l) => applyPlatt(perLabel[l], calibration[l])));
-}
-
 /** Positive studies, AUC and weighted log loss of an `n × 6` score matrix. */
 function studyMetrics(scores: Float64Array, labels: Float64Array, n: number): { auc: Record<Label, number | null>; weightedLogLoss: number } {
   const k = LABELS.length;
@@ -252,42 +171,3 @@ export function formatStudyEvaluation(e: StudyEvaluation, calibration?: Record<L
   return lines.join('\n');
 }
 
-/** A study's P(any) for triage: calibrated when it can be, else the raw maximum. */
-export const triageAny = (s: StudyPrediction): number => s.calibrated?.any ?? s.any;
-
-/** Whether a study is listed apart from the triage order (mostly out of distribution). */
-export const notAssessed = (s: StudyPrediction): boolean => s.assessment?.status === 'not-assessed';
-
-/** Most urgent first: assessed studies by P(any) (calibrated when available) descending, then the raw maximum, then StudyInstanceUID; not-assessed studies after every assessed one, in the same order among themselves. */
-export function triageOrder<T extends StudyPrediction>(studies: readonly T[]): T[] {
-  const uid = (a: T, b: T) => (a.studyInstanceUID < b.studyInstanceUID ? -1 : a.studyInstanceUID > b.studyInstanceUID ? 1 : 0);
-  return [...studies].sort((a, b) => Number(notAssessed(a)) - Number(notAssessed(b)) || triageAny(b) - triageAny(a) || b.any - a.any || uid(a, b));
-}
-
-/** One row of `ich triage`. */
-export interface TriageEntry {
-  rank: number;
-  studyInstanceUID: string;
-  patientID: string;
-  /** P(any): calibrated when the model has a study calibration, else the raw maximum over slices. */
-  any: number;
-  /** The subtype with the highest study probability (calibrated when available), and that probability. */
-  topSubtype: { label: Label; probability: number };
-  /** The slice with the highest `any`. */
-  keySlice: { sop: string; path: string; any: number };
-  slices: number;
-  /** `not-assessed`: mostly out of distribution, ranked after every assessed study. */
-  status: 'assessed' | 'not-assessed';
-  /** Why it is not assessed or partly conforming. */
-  reason?: string;
-}
-
-/** Studies most urgent first, each with its P(any), its most likely subtype and its key slice. */
-export function triageList(studies: readonly StudyPrediction[]): TriageEntry[] {
-  return triageOrder(studies).map((s, i) => {
-    const probs = s.calibrated ?? s.perLabel;
-    const label = LABELS.slice(1).reduce((best, l) => (probs[l] > probs[best] ? l : best), LABELS[1]);
-    const reason = s.assessment?.reason;
-    return { rank: i + 1, studyInstanceUID: s.studyInstanceUID, patientID: s.patientID, any: triageAny(s), topSubtype: { label, probability: probs[label] }, keySlice: s.topSlice, slices: s.slices, status: notAssessed(s) ? 'not-assessed' : 'assessed', ...(reason ? { reason } : {}) };
-  });
-}

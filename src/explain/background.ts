@@ -8,7 +8,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CacheInfo } from '../data/cache.js';
 import type { Db } from '../data/db.js';
-import { seededRandom, shuffleInPlace } from '../data/random.js';
+import { seededRandom, shuffleInPlace } from '../shared/random.js';
 import { TensorReader } from '../data/tensor-reader.js';
 import { cachedSamples } from '../train/dataset.js';
 

@@ -2,9 +2,10 @@
 // model folder and one of the explainers (gradient SHAP or partition SHAP).
 import { resolve } from 'node:path';
 import { LABELS, type Label } from '../data/labels.js';
-import decodeForPrediction from '../data/workers/predict-worker.js';
+import decodeForPrediction from '../predict/decode-worker.js';
 import { type ModelCard, loadModelFolder } from '../models/folder.js';
-import { type RejectedFile, expandInputs, isFirstOfSop, readPredictionCard } from '../models/predict.js';
+import { type RejectedFile, isFirstOfSop } from '../predict/outcomes.js';
+import { expandInputs, readPredictionCard } from '../predict/predictor.js';
 import { fileBrainRegion } from '../preprocess/intracranial.js';
 import { readBackground } from './background.js';
 import { checkReference, checkRegion, emptyHead, type ExplainReference, type ExplainRegion, restrictToRegion } from './region.js';

@@ -6,8 +6,8 @@
 // estimated with `samples` points (b_s, α_s), whose gradients come from the engine's input-gradient
 // graph. Σ_i φ_i = f(x) − E_b f(b) holds in expectation; the estimate's error shrinks with samples.
 import { compileInference, compileInputGradient, NAMES, openSession, ort, outputShape, runSession } from '../engine/index.js';
-import { Rng } from '../data/phantom/random.js';
-import { seededRandom, shuffleInPlace } from '../data/random.js';
+import { Rng } from '../shared/rng.js';
+import { seededRandom, shuffleInPlace } from '../shared/random.js';
 import { type ExplainContext, type ExplainModel, type Explainer, type ExplainerOptions, type Explanation, checkOutput } from './types.js';
 
 /**

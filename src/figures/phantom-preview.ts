@@ -8,6 +8,7 @@ import { type HuWindow, WINDOW_PRESETS, windowImage } from '../preprocess/window
 import { PANEL_TITLE_HEIGHT, createFigure, drawText, formatCount, formatSigned, panelTitle, toPng } from './canvas.js';
 import { greyToRgba, imageData } from './raster.js';
 import { type FigureTheme, type ThemeName, labelColor, resolveTheme } from './theme.js';
+import { maskOutline } from './mask-outline.js';
 
 export interface PreviewExample {
   /** Hounsfield units, rows × columns, row-major. */
@@ -108,7 +109,6 @@ const GROUP_GAP = 24;
 const CAPTION = 40;
 const ROW_GAP = 14;
 /** A panel pixel belongs to the bleed when the mask covers more than this fraction of it. */
-const COVERAGE_EPS = 1e-4;
 
 function checkExample(label: string, e: PreviewExample, where: string): void {
   const ok = Number.isInteger(e.rows) && Number.isInteger(e.columns) && e.rows > 0 && e.columns > 0;
@@ -215,48 +215,7 @@ export function phantomPreviewLayout(rows: readonly PreviewRow[], opts: PhantomP
   };
 }
 
-export interface MaskOutline {
-  /** size × size; 1 where the mask covers any of the panel pixel (the bleed as the panel shows it). */
-  covered: Uint8Array;
-  /** size × size; 1 on the ring of `width` pixels around `covered` (8-neighbourhood), never on it. */
-  outline: Uint8Array;
-}
-
-/**
- * The mask at panel resolution and its outline: the mask is area-resampled like the image (centred
- * on a square for non-square slices), every panel pixel it touches counts as bleed, and the outline
- * is the ring just outside — it hugs the bleed without covering any of it, even a bleed thinner
- * than a panel pixel.
- */
-export function maskOutline(mask: Uint8Array, rows: number, columns: number, size: number, width = 1): MaskOutline {
-  const n = rows * columns;
-  const full = new Float32Array(n);
-  for (let i = 0; i < n; i++) full[i] = mask[i] !== 0 ? 1 : 0;
-  const coverage = new Float32Array(size * size);
-  resampleArea(full, rows, columns, size, 0, coverage);
-  const covered = new Uint8Array(size * size);
-  for (let i = 0; i < covered.length; i++) covered[i] = coverage[i]! > COVERAGE_EPS ? 1 : 0;
-
-  // Dilate by `width` (square structuring element: a horizontal then a vertical max filter).
-  const horizontal = new Uint8Array(size * size);
-  for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) {
-      let v = 0;
-      for (let d = Math.max(0, x - width); d <= Math.min(size - 1, x + width) && !v; d++) v = covered[y * size + d]!;
-      horizontal[y * size + x] = v;
-    }
-  }
-  const outline = new Uint8Array(size * size);
-  for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) {
-      if (covered[y * size + x]) continue;
-      let v = 0;
-      for (let d = Math.max(0, y - width); d <= Math.min(size - 1, y + width) && !v; d++) v = horizontal[d * size + x]!;
-      outline[y * size + x] = v;
-    }
-  }
-  return { covered, outline };
-}
+export { maskOutline, type MaskOutline } from './mask-outline.js';
 
 function hexRgb(hex: string): [number, number, number] {
   const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex);

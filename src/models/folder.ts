@@ -1,9 +1,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LABELS } from '../data/labels.js';
+import { LABELS, type Label } from '../data/labels.js';
 import { compileInference, type Model, modelParams, type Weights } from '../engine/index.js';
 import type { MahalanobisParams } from '../engine/ood-score.js';
-import type { StudyCalibrationCard } from '../evaluate/study.js';
 import type { ConformanceRanges } from '../dicom/conformance.js';
 import { type ContextSpec, contextChannels } from '../preprocess/context.js';
 import type { HuWindow } from '../preprocess/window.js';
@@ -14,6 +13,19 @@ import { readSafetensors, writeSafetensors } from './safetensors.js';
 export const MODEL_FORMAT_VERSION = 1;
 
 /** model.json: everything needed to rebuild, feed and judge a model. */
+/** Platt scaling of one label: p' = σ(a·logit(p) + b). Identity: a = 1, b = 0. */
+export interface PlattParams {
+  a: number;
+  b: number;
+}
+
+/** `model.json`'s `study`: how study probabilities are formed from slice probabilities, and where the calibration came from. */
+export interface StudyCalibrationCard {
+  aggregation: 'max-over-slices';
+  calibration: Record<Label, PlattParams>;
+  fitted: { part: string; studies: number; positives: Record<Label, number> };
+}
+
 export interface ModelCard {
   format: 'ichdetect-model';
   version: number;

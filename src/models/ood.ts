@@ -11,7 +11,7 @@
 // held-out scores (out-of-fold by patient on the train part, and the val part) so that a chosen share
 // of unseen in-distribution slices is flagged, and computed inside model.onnx (output `ood_score`).
 import { CholeskyDecomposition, inverse, Matrix } from 'ml-matrix';
-import { seededRandom, shuffleInPlace } from '../data/random.js';
+import { seededRandom, shuffleInPlace } from '../shared/random.js';
 import type { MahalanobisParams } from '../engine/ood-score.js';
 import type { Architecture } from './registry.js';
 

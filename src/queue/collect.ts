@@ -1,10 +1,10 @@
 // Merging a queued run: a predict run's shard results, in the manifest's input order, into the slices
 // and rejections `ich predict` gives for the same input; a preprocess run's into an account of every
 // input (tensors written, files rejected, shards still missing).
-import type { LeftOutSlice } from '../models/assessment.js';
+import type { LeftOutSlice } from '../predict/assessment.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type RejectedFile, type SlicePrediction, isFirstOfSop } from '../models/predict.js';
+import { type RejectedFile, type SlicePrediction, isFirstOfSop } from '../predict/outcomes.js';
 import type { PredictManifest, ShardResult } from './predict-jobs.js';
 import type { PreprocessManifest, PreprocessShardResult } from './preprocess-jobs.js';
 import { type RunManifest, type Shard, manifestPath, resultPath } from './shards.js';

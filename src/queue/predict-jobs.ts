@@ -1,11 +1,12 @@
 // Prediction as queue jobs: one job per shard of files, its result OUT/results/<key>.json.
-import type { LeftOutSlice } from '../models/assessment.js';
+import type { LeftOutSlice } from '../predict/assessment.js';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type RejectedFile, type SlicePrediction, predictFiles } from '../models/predict.js';
+import { type RejectedFile, type SlicePrediction } from '../predict/outcomes.js';
+import { predictFiles } from '../predict/predictor.js';
 import { readHeaderRecords } from '../data/index-dir.js';
 import { readModelCard } from '../models/folder.js';
-import { seriesAware } from '../models/predict-series.js';
+import { seriesAware } from '../predict/series.js';
 import { type EnqueueBase, type RunManifest, enqueueShards, resultPath, sha256, writeAtomically } from './shards.js';
 
 export const PREDICT_JOB = 'predict';

@@ -3,7 +3,7 @@
 // identifiers and the record it got, or why it was rejected).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import decodeForPrediction, { type PredictRecord } from '../data/workers/predict-worker.js';
+import decodeForPrediction, { type PredictRecord } from '../predict/decode-worker.js';
 import { type TensorSpec, tensorSpec } from '../preprocess/tensor.js';
 import { type EnqueueBase, type RunManifest, enqueueShards, resultPath, writeAtomically } from './shards.js';
 

@@ -5,7 +5,8 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Queue } from 'bullmq';
-import { type RejectedFile, expandInputs } from '../models/predict.js';
+import { type RejectedFile } from '../predict/outcomes.js';
+import { expandInputs } from '../predict/predictor.js';
 import { QUEUE_NAME, redisConnection } from './connection.js';
 
 /** Files per job by default. */

@@ -1,6 +1,7 @@
 // What the viewer needs to run the model in the browser with onnxruntime-web: the runtime's own
 // files (served from the installed npm package, never a CDN), the model folder's model.onnx, and a
 // slice's model input preprocessed exactly as `ich predict` preprocesses it.
+import { SCHEMAS } from './route-schemas.js';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -30,7 +31,7 @@ function runtimeDir(): string {
 export function addBrowserRoutes(app: FastifyInstance, model: string, card: ModelCard, store: ServeStore, decoder: DecodePool): void {
   const dir = runtimeDir();
   const files = new Map<string, Buffer>();
-  app.get<{ Params: { file: string } }>(`${RUNTIME_PATH}/:file`, async (req, reply) => {
+  app.get<{ Params: { file: string } }>(`${RUNTIME_PATH}/:file`, { schema: SCHEMAS.runtimeFile(Object.keys(RUNTIME_FILES)) }, async (req, reply) => {
     const type = RUNTIME_FILES[req.params.file];
     if (!type) return reply.code(404).send({ error: `no file ${req.params.file}` });
     let bytes = files.get(req.params.file);
@@ -39,12 +40,12 @@ export function addBrowserRoutes(app: FastifyInstance, model: string, card: Mode
   });
 
   const why = notSliceWise(card);
-  app.get('/api/model.onnx', async (_req, reply) => {
+  app.get('/api/model.onnx', { schema: SCHEMAS.modelOnnx }, async (_req, reply) => {
     if (why) throw new RequestError(409, `the browser cannot run this model: ${why}`);
     return reply.type('application/octet-stream').send(readFileSync(join(model, 'model.onnx')));
   });
 
-  app.get<{ Params: { uid: string; sop: string } }>('/api/studies/:uid/slices/:sop/input', async (req, reply) => {
+  app.get<{ Params: { uid: string; sop: string } }>('/api/studies/:uid/slices/:sop/input', { schema: SCHEMAS.sliceInput }, async (req, reply) => {
     if (why) throw new RequestError(409, `the browser cannot run this model: ${why}`);
     const path = store.instancePath(req.params.uid, req.params.sop);
     if (!path) return reply.code(404).send({ error: `no instance ${req.params.sop} in study ${req.params.uid}` });

@@ -2,7 +2,7 @@
 // thread's heap, or runs past the time limit, ends its thread and comes back as a refusal.
 import type { Piscina } from 'piscina';
 import { DECODE_RESOURCE_LIMITS, defaultThreads, workerPool } from '../data/pool.js';
-import type { PredictTask, PredictTaskResult } from '../data/workers/predict-worker.js';
+import type { PredictTask, PredictTaskResult } from '../predict/decode-worker.js';
 import type { CheckedInstance, DecodeTask, PngResult } from './workers/decode-worker.js';
 import type { BrainRegion } from '../preprocess/intracranial.js';
 import type { Overlay } from './render.js';

@@ -1,10 +1,6 @@
 // What the objects `ich pacs pull --push` stores back (report-sr.ts, secondary-capture.ts) share:
 // the patient and study of the analysed instance, a new series of their own, and who made them.
-import { readFileSync } from 'node:fs';
-import dcmjs from 'dcmjs';
 import { newUid } from '../dicom/write-uids.js';
-
-const { DicomMessage, DicomMetaDictionary } = dcmjs.data;
 
 export const NOT_FOR_DIAGNOSTIC_USE = 'not for diagnostic use';
 /** The same warning as a sentence. */
@@ -13,27 +9,6 @@ export const NOT_FOR_DIAGNOSTIC_USE_SENTENCE = 'Not for diagnostic use.';
 /** Patient and General Study attributes copied from the source; those of type 2 are written empty when it lacks them. */
 const COPIED = ['SpecificCharacterSet', 'PatientName', 'PatientID', 'IssuerOfPatientID', 'PatientBirthDate', 'PatientSex', 'PatientAge', 'StudyInstanceUID', 'StudyDate', 'StudyTime', 'ReferringPhysicianName', 'StudyID', 'AccessionNumber', 'StudyDescription'];
 const TYPE_2 = new Set(['PatientName', 'PatientID', 'PatientBirthDate', 'PatientSex', 'StudyDate', 'StudyTime', 'ReferringPhysicianName', 'StudyID', 'AccessionNumber']);
-
-type Elements = Record<string, { vr: string; Value?: unknown[]; _rawValue?: unknown }>;
-
-/** UI values as stored: dcmjs keeps only digits and dots of a UID when it reads one, which would change RSNA-style `ID_<hex>` identifiers. */
-function rawUids(elements: Elements): Elements {
-  for (const el of Object.values(elements)) {
-    if (el.vr === 'UI' && el._rawValue !== undefined) el.Value = ([] as unknown[]).concat(el._rawValue);
-    else if (el.vr === 'SQ') for (const item of (el.Value ?? []) as Elements[]) rawUids(item);
-  }
-  return elements;
-}
-
-/** A Part 10 file's attributes by keyword (dcmjs naturalized, strings in UTF-8), up to PixelData unless `withPixels`. */
-export function readDataset(bytes: Uint8Array, withPixels = false): Record<string, unknown> {
-  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  const file = DicomMessage.readFile(buffer, { forceStoreRaw: true, ...(withPixels ? {} : { untilTag: '7FE00010' }) });
-  return DicomMetaDictionary.naturalizeDataset(rawUids(file.dict as Elements) as typeof file.dict);
-}
-
-/** The attributes of a stored instance up to PixelData. */
-export const readInstance = (path: string) => readDataset(readFileSync(path));
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 /** DA and TM of a moment, local time. */

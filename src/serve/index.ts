@@ -10,7 +10,7 @@ export { DicomWeb } from './dicomweb.js';
 export { pushAnalysis, type PushedInstances, type PushInput } from './push.js';
 export { reportSr, reportedProbabilities, topSubtype, COMPREHENSIVE_SR_UID, type ReportInput } from './report-sr.js';
 export { secondaryCapture, SECONDARY_CAPTURE_UID, type CaptureInput } from './secondary-capture.js';
-export { readDataset, readInstance, NOT_FOR_DIAGNOSTIC_USE } from './derived.js';
+export { NOT_FOR_DIAGNOSTIC_USE } from './derived.js';
 export { SliceAttributions, notSliceWise, DEFAULT_OVERLAY_SAMPLES, type AttributionOptions } from './attributions.js';
 export { windowedSlice, blendOverlay, pngOf, type Overlay, type SliceImage } from './render.js';
 export { RemoteAnalysis, type RemoteAnalysisOptions } from './remote-analysis.js';

@@ -4,8 +4,9 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { triageAny } from '../evaluate/study.js';
-import { Predictor, type StudyPrediction } from '../models/predict.js';
+import { triageAny } from '../predict/studies.js';
+import { Predictor } from '../predict/predictor.js';
+import { type StudyPrediction } from '../predict/studies.js';
 import { SliceAttributions } from './attributions.js';
 import type { DicomJson } from 'dicomweb-client';
 import { DicomWeb, jsonValue } from './dicomweb.js';

@@ -3,9 +3,9 @@
 // with its attribution overlay (secondary-capture.ts) — in one STOW-RS request.
 import { LABELS, type Label } from '../data/labels.js';
 import { encodeDataset } from '../dicom/write.js';
-import type { StudyPrediction } from '../models/predict.js';
+import type { StudyPrediction } from '../predict/studies.js';
 import type { SliceAttributions } from './attributions.js';
-import { readInstance } from './derived.js';
+import { readInstance } from '../dicom/naturalized.js';
 import type { DicomWeb } from './dicomweb.js';
 import { type SliceImage, windowedSlice } from './render.js';
 import { reportedProbabilities, reportSr, topSubtype } from './report-sr.js';

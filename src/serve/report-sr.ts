@@ -2,7 +2,7 @@
 // each label's study probability as a NUM, the key slice as an IMAGE reference, and the warning
 // that it is not for diagnostic use. UNVERIFIED: no physician has read it.
 import { LABELS, type Label } from '../data/labels.js';
-import type { StudyPrediction } from '../models/predict.js';
+import type { StudyPrediction } from '../predict/studies.js';
 import { formatDecimalString } from '../dicom/write.js';
 import { derivedHeader, NOT_FOR_DIAGNOSTIC_USE, NOT_FOR_DIAGNOSTIC_USE_SENTENCE } from './derived.js';
 

@@ -5,13 +5,15 @@ import { timingSafeEqual } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { triageAny, triageOrder } from '../evaluate/study.js';
-import type { NotAnalysedStudy } from '../models/assessment.js';
-import { Predictor, readPredictionCard, type StudyPrediction } from '../models/predict.js';
+import swagger from '@fastify/swagger';
+import type { NotAnalysedStudy } from '../predict/assessment.js';
+import { Predictor, readPredictionCard } from '../predict/predictor.js';
+import { type StudyPrediction, triageAny, triageOrder } from '../predict/studies.js';
 import { RemoteAnalysis } from './remote-analysis.js';
 import { AnalysisQueue } from './analysis-queue.js';
 import { multipartBoundary, RequestError, splitMultipart } from './multipart.js';
-import { OPENAPI } from './openapi.js';
+import { OPENAPI_DOCUMENT } from './openapi.js';
+import { SCHEMAS, type ValidationIssue, validationMessage } from './route-schemas.js';
 import { VIEWER_CSP, VIEWER_CSS, VIEWER_HTML } from './viewer-page.js';
 import { VIEWER_SCRIPT } from './viewer-script.js';
 import { LABELS, type Label } from '../data/labels.js';
@@ -117,18 +119,19 @@ export async function buildServer(o: ServeOptions): Promise<Serve> {
       return reply.code(401).header('www-authenticate', ['Bearer realm="ichdetect"', 'Basic realm="ichdetect", charset="UTF-8"']).send({ error: 'a bearer token is required' });
     });
   }
-  app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
+  app.setErrorHandler((err: Error & { statusCode?: number; validation?: ValidationIssue[] }, req, reply) => {
     const status = err instanceof RequestError ? err.status : err.statusCode && err.statusCode < 500 ? err.statusCode : 500;
-    void reply.code(status).send({ error: err.message });
+    void reply.code(status).send({ error: err.validation ? validationMessage(err.validation, req.query as Record<string, unknown>, err.message) : err.message });
   });
+  await app.register(swagger, { openapi: OPENAPI_DOCUMENT });
 
-  app.get('/health', async () => ({ status: 'ok', model: card.architecture.name, queued: queue.pending }));
-  app.get('/openapi.json', async () => OPENAPI);
-  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').header('content-security-policy', VIEWER_CSP).header('x-content-type-options', 'nosniff').send(VIEWER_HTML));
-  app.get('/viewer.js', async (_req, reply) => reply.type('text/javascript; charset=utf-8').header('x-content-type-options', 'nosniff').send(VIEWER_SCRIPT));
-  app.get('/viewer.css', async (_req, reply) => reply.type('text/css; charset=utf-8').header('x-content-type-options', 'nosniff').send(VIEWER_CSS));
+  app.get('/health', { schema: SCHEMAS.health }, async () => ({ status: 'ok', model: card.architecture.name, queued: queue.pending }));
+  app.get('/openapi.json', { schema: SCHEMAS.openapi }, async () => app.swagger());
+  app.get('/', { schema: SCHEMAS.viewer }, async (_req, reply) => reply.type('text/html; charset=utf-8').header('content-security-policy', VIEWER_CSP).header('x-content-type-options', 'nosniff').send(VIEWER_HTML));
+  app.get('/viewer.js', { schema: SCHEMAS.asset }, async (_req, reply) => reply.type('text/javascript; charset=utf-8').header('x-content-type-options', 'nosniff').send(VIEWER_SCRIPT));
+  app.get('/viewer.css', { schema: SCHEMAS.asset }, async (_req, reply) => reply.type('text/css; charset=utf-8').header('x-content-type-options', 'nosniff').send(VIEWER_CSS));
 
-  app.post('/dicom-web/studies', async (req, reply) => {
+  app.post('/dicom-web/studies', { schema: SCHEMAS.stow }, async (req, reply) => {
     const parts = splitMultipart(req.body as Buffer, multipartBoundary(req.headers['content-type']));
     if (parts.length === 0) throw new RequestError(400, 'the body holds no parts');
     const { accepted, refused } = await checkParts(decoder, parts);
@@ -144,30 +147,29 @@ export async function buildServer(o: ServeOptions): Promise<Serve> {
     return reply.code(refused.length === 0 ? 200 : stored.length ? 202 : 409).send({ stored: stored.map((s) => ({ sop: s.sop, study: s.study })), refused, studies });
   });
 
-  app.get('/api/studies', async () => ({ studies: worklist(store) }));
+  app.get('/api/studies', { schema: SCHEMAS.worklist }, async () => ({ studies: worklist(store) }));
 
-  app.get<{ Params: { uid: string } }>('/api/studies/:uid', async (req, reply) => {
+  app.get<{ Params: { uid: string } }>('/api/studies/:uid', { schema: SCHEMAS.study }, async (req, reply) => {
     const s = store.study(req.params.uid);
     if (!s) return reply.code(404).send({ error: `no study ${req.params.uid}` });
     return s;
   });
 
   const notInBrowser = notSliceWise(card);
-  app.get('/api/model', async () => ({
+  app.get('/api/model', { schema: SCHEMAS.model }, async () => ({
     name: card.architecture.name, created: card.created, labels: card.labels, input: card.input,
     overlays: attributions.unavailable ? { available: false, reason: attributions.unavailable } : { available: true, method: 'expected gradients', samples: attributions.samples },
     browser: notInBrowser ? { available: false, reason: notInBrowser } : { available: true, runtime: `${RUNTIME_PATH}/ort.wasm.min.mjs` },
   }));
   addBrowserRoutes(app, model, card, store, decoder);
 
-  app.get<{ Params: { uid: string; sop: string }; Querystring: { window?: string; overlay?: string } }>('/api/studies/:uid/slices/:sop.png', async (req, reply) => {
+  app.get<{ Params: { uid: string; sop: string }; Querystring: { window?: string; overlay?: string } }>('/api/studies/:uid/slices/:sop.png', { schema: SCHEMAS.slicePng }, async (req, reply) => {
     const { uid, sop } = req.params;
     const path = store.instancePath(uid, sop);
     if (!path) return reply.code(404).send({ error: `no instance ${sop} in study ${uid}` });
     const window = req.query.window ?? 'brain';
     requestWindow(window);
     const label = req.query.overlay === undefined ? undefined : LABELS.indexOf(req.query.overlay as Label);
-    if (label === -1) throw new RequestError(400, `overlay '${req.query.overlay}': expected one of ${LABELS.join(', ')}`);
     const overlay = label === undefined ? undefined : await attributions.overlay(path, sop, label, cancelled(reply.raw));
     const png = await decoder.png(path, window, overlay);
     if (!png.ok) throw new RequestError(422, `the slice cannot be shown: ${png.code}: ${png.reason}`);

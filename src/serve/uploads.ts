@@ -7,7 +7,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { PredictResult } from '../models/predict.js';
+import type { PredictResult } from '../predict/predictor.js';
 import type { DecodePool } from './decode-pool.js';
 
 export interface StoredInstance {

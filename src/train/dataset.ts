@@ -1,7 +1,7 @@
-import type { CacheInfo } from '../data/cache.js';
-import { type Db, LABEL_COLUMNS } from '../data/db.js';
+import { type CacheInfo, type CachedLabelledFile, cachedLabelledFiles } from '../data/cache.js';
+import type { Db } from '../data/db.js';
 import { LABEL_COUNT } from '../data/labels.js';
-import { Rng, subSeed } from '../data/phantom/random.js';
+import { Rng, subSeed } from '../shared/rng.js';
 import type { Part } from '../data/split.js';
 import { ContextReader } from '../data/context-reader.js';
 import { TensorReader } from '../data/tensor-reader.js';
@@ -10,21 +10,11 @@ import { AppearanceScratch, applyAppearance, channelWindows, randomAppearance } 
 import { augmentRecord, randomAugmentation } from './augment.js';
 
 /** One labelled, cached slice. */
-export interface Sample {
-  fileId: number;
-  sop: string;
-  labels: Float32Array;
-}
+export type Sample = CachedLabelledFile;
 
 /** The labelled slices of a split part (or all) that are in the tensor cache, in a stable order. */
 export function cachedSamples(db: Db, cache: CacheInfo, part?: Part): Sample[] {
-  const partFilter = part ? `AND f.patient_id IN (SELECT patient_id FROM split WHERE part = @part)` : '';
-  const rows = db
-    .prepare(`SELECT f.id, f.sop_instance_uid AS sop, ${LABEL_COLUMNS.join(', ')} FROM files f
-      JOIN cache_entries c ON c.file_id = f.id AND c.cache = @cache
-      WHERE f.status = 'ok' AND f.y_any IS NOT NULL ${partFilter} ORDER BY f.id`)
-    .all(part ? { cache: cache.key, part } : { cache: cache.key }) as Record<string, number | string>[];
-  return rows.map((r) => ({ fileId: r.id as number, sop: r.sop as string, labels: Float32Array.from(LABEL_COLUMNS, (c) => r[c] as number) }));
+  return cachedLabelledFiles(db, cache.key, part);
 }
 
 export interface BatchOptions {

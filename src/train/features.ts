@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { CacheInfo } from '../data/cache.js';
 import type { Db } from '../data/db.js';
 import { LABEL_COUNT } from '../data/labels.js';
-import { Rng, subSeed } from '../data/phantom/random.js';
+import { Rng, subSeed } from '../shared/rng.js';
 import { compileInference, type Model, NAMES, openSession, ort, outputShape, type Weights } from '../engine/index.js';
 import type { ContextSpec } from '../preprocess/context.js';
 import { BatchLoader, type Batch, epochOrder, type Sample, type SampleSource } from './dataset.js';

@@ -1,7 +1,5 @@
-// Training: `ich train` and `ich compare-optimizers` as library calls, and the pieces they are made of.
-export { trainRun, optimizerConfig, ARCHITECTURES, OPTIMIZERS, type TrainRunOptions, type OptimizerKind } from './run.js';
+// Training: the loop and the pieces it is made of (what runs around it, `ich train` and `ich compare-optimizers`, is in workflow/).
 export { trainModel, imageTrainData, type TrainOptions, type TrainData, type TrainTarget, type TrainResult, type EpochResult } from './loop.js';
-export { compareOptimizers, DEFAULT_LRS, type CompareOptimizersOptions, type OptimizerTrial } from './compare-optimizers.js';
 export { inceptionPlan, type InceptionPlanOptions } from './inception.js';
 export { cachedFeatures, extractFeatures, FeatureSource, type FeatureTable } from './features.js';
 export { BatchLoader, cachedSamples, epochOrder, type Sample, type SampleSource, type Batch, type BatchOptions } from './dataset.js';

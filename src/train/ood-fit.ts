@@ -5,7 +5,7 @@
 import type { CacheInfo } from '../data/cache.js';
 import { type Db, defaultDbPath, openIndexDb } from '../data/db.js';
 import { readHeaderRecords } from '../data/index-dir.js';
-import { seededRandom, shuffleInPlace } from '../data/random.js';
+import { seededRandom, shuffleInPlace } from '../shared/random.js';
 import { type Part, partFiles, patientsOfFiles } from '../data/split.js';
 import { type ConformanceRanges, observedRanges } from '../dicom/conformance.js';
 import { loadModelFolder, type ModelFolder, readModelCard, saveModelFolder, writeModelCard } from '../models/folder.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { type CacheInfo, preprocessIndex } from '../data/cache.js';
 import type { Db } from '../data/db.js';
 import { indexDirectory } from '../data/index-dir.js';
-import { splitPatients } from '../data/split.js';
+import { hasSplit, splitPatients, unsplitUsableFiles } from '../data/split.js';
 import type { TensorSpec } from '../preprocess/tensor.js';
 
 export interface PipelineOptions {
@@ -20,9 +20,7 @@ export async function prepareData(db: Db, dir: string, opts: PipelineOptions): P
   if (!labelsCsv) throw new Error(`no labels: pass --labels CSV (or put labels.csv in ${dir})`);
   const run = await indexDirectory(db, dir, { labelsCsv, threads: opts.threads, onProgress: (d, t) => opts.onStage?.('index', d, t) });
   if (run.summary.labelled === 0) throw new Error(`${labelsCsv} labels none of the ${run.summary.ok} usable slices under ${dir}`);
-  const hasSplit = (db.prepare('SELECT COUNT(*) AS n FROM split').get() as { n: number }).n > 0;
-  const unsplit = (db.prepare(`SELECT COUNT(*) AS n FROM files WHERE status = 'ok' AND patient_id NOT IN (SELECT patient_id FROM split)`).get() as { n: number }).n;
-  if (!hasSplit || unsplit > 0) splitPatients(db, { seed: opts.seed });
+  if (!hasSplit(db) || unsplitUsableFiles(db) > 0) splitPatients(db, { seed: opts.seed });
   const s = await preprocessIndex(db, { spec: opts.spec, threads: opts.threads, onProgress: (d, t) => opts.onStage?.('preprocess', d, t) });
   return s.cache;
 }

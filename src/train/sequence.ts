@@ -12,8 +12,7 @@ import { loadModelFolder, modelCard, type ModelFolder } from '../models/folder.j
 import type { Architecture, SliceArchitecture } from '../models/registry.js';
 import { EMBEDDING_NODES, embeddingModel, type SequenceHeadOptions, sequenceHeadModel, sequenceModel } from '../models/sequence.js';
 import { cachedSamples } from './dataset.js';
-import { cachedFeatures } from './features.js';
-import { outOfFoldLogits } from './folds.js';
+import { cachedFeatures, type FeatureTable } from './features.js';
 import type { TrainData, TrainOptions, TrainTarget } from './loop.js';
 import { SeriesSource } from './series-source.js';
 
@@ -37,10 +36,9 @@ export async function sequencePlan(
   base: ModelFolder & { dir: string },
   o: TrainOptions & {
     head?: SequenceHeadOptions;
-    /** Train the head on out-of-fold logits of the train part (K fold models of the 2-D model's recipe). */
+    /** Train the head on out-of-fold logits of the train part (K fold models of the 2-D model's recipe), which `outOfFoldLogits` gives. */
     folds?: number;
-    /** Where the fold models train: the data folder, labels and index of this run. */
-    foldData: { data: string; labels?: string; db?: string };
+    outOfFoldLogits?: () => Promise<FeatureTable>;
     onFeatures?: (done: number, total: number) => void;
     onStage?: (stage: string, done: number, total: number) => void;
   },
@@ -56,8 +54,9 @@ export async function sequencePlan(
   card.training = { base: { model: base.dir, metrics: base.card.metrics }, ...(o.folds ? { stacking: `logits out of ${o.folds} folds for the train part` } : {}) };
   const weightsHash = createHash('sha256').update(readFileSync(join(base.dir, 'weights.safetensors'))).digest('hex').slice(0, 16);
   const key = o.folds ? `seq-${weightsHash}-oof${o.folds}` : `seq-${weightsHash}`;
+  if (o.folds && !o.outOfFoldLogits) throw new Error('sequencePlan: folds need outOfFoldLogits (the workflow trains the fold models)');
   const features = o.folds
-    ? await outOfFoldLogits(db, cache, base, { ...o.foldData, folds: o.folds, threads: o.threads, out: o.out, onStage: o.onStage })
+    ? await o.outOfFoldLogits!()
     : await cachedFeatures(db, cache, { key, model: embeddingModel(base.model, embedding), weights: base.weights }, cachedSamples(db, cache), { threads: o.threads, context, onProgress: o.onFeatures });
   const train = new SeriesSource(db, cachedSamples(db, cache, 'train'), features, { seed: o.seed, shuffle: true });
   const val = new SeriesSource(db, cachedSamples(db, cache, 'val'), features, { seed: 0 });

@@ -3,7 +3,7 @@
 import { seriesPlaces } from '../data/context-reader.js';
 import type { Db } from '../data/db.js';
 import { LABEL_COUNT } from '../data/labels.js';
-import { Rng, subSeed } from '../data/phantom/random.js';
+import { Rng, subSeed } from '../shared/rng.js';
 import type { Batch, Sample, SampleSource } from './dataset.js';
 import { type FeatureTable, featureRows, gatherRows } from './features.js';
 

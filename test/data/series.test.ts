@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import { type Db, openIndexDb } from '../../src/data/db.js';
 import { type HeaderRecord, headerRecord } from '../../src/data/header-record.js';
 import { indexDirectory } from '../../src/data/index-dir.js';
-import { seededRandom, shuffleInPlace } from '../../src/data/random.js';
+import { seededRandom, shuffleInPlace } from '../../src/shared/random.js';
 import { assembleSeries, compareSlices, orderSeries, seriesOf } from '../../src/data/series.js';
 import { writeCtSlice } from '../../src/dicom/write.js';
 import { runCli } from '../helpers/hu.js';

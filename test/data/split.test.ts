@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { openIndexDb } from '../../src/data/db.js';
 import { splitPatients } from '../../src/data/split.js';
-import { seededRandom } from '../../src/data/random.js';
+import { seededRandom } from '../../src/shared/random.js';
 
 /** An index of `patients` patients, 1-2 studies each, 30 slices a study; about 30% of studies positive. */
 function syntheticIndex(patients: number, seed: number) {

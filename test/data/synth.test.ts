@@ -9,7 +9,7 @@ import { LABELS, readLabelsCsv } from '../../src/data/labels.js';
 import { acquire } from '../../src/data/phantom/acquire.js';
 import { readPhantomMasks } from '../../src/data/phantom/masks.js';
 import { SUBTYPES, planStudy } from '../../src/data/phantom/plan.js';
-import { Rng } from '../../src/data/phantom/random.js';
+import { Rng } from '../../src/shared/rng.js';
 import { renderSlice } from '../../src/data/phantom/render.js';
 import { type SynthSummary, synthesize } from '../../src/data/phantom/synth.js';
 import { TISSUE_HU, Tissue } from '../../src/data/phantom/tissue.js';

@@ -2,7 +2,7 @@
 // of 512×512 and an odd size, must give back exactly the stored values and HU through our loader, through
 // Debian pydicom (GDCM), and (RLE, JPEG lossless, JPEG-LS) through dcmtk's decompressors.
 import assert from 'node:assert/strict';
-import { seededRandom } from '../../src/data/random.js';
+import { seededRandom } from '../../src/shared/random.js';
 import { writeFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import dicomParser from 'dicom-parser';

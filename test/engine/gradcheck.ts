@@ -2,7 +2,7 @@
 // dL/dx and dL/dθ for L = Σ y·r (r a fixed random cotangent) with central finite differences of L,
 // the differences summed in float64 from a forward-only graph's float32 outputs.
 import assert from 'node:assert/strict';
-import { seededRandom } from '../../src/data/random.js';
+import { seededRandom } from '../../src/shared/random.js';
 import { Emitter } from '../../src/engine/emitter.js';
 import type { Layer, Shape } from '../../src/engine/layers/index.js';
 import { serializeModel, valueInfo } from '../../src/engine/onnx.js';

@@ -9,7 +9,7 @@ import { initWeights } from '../../src/engine/index.js';
 import { weightedLogLoss } from '../../src/evaluate/log-loss.js';
 import { baselineModel } from '../../src/models/baseline.js';
 import { modelCard, saveModelFolder } from '../../src/models/folder.js';
-import { predictFiles } from '../../src/models/predict.js';
+import { predictFiles } from '../../src/predict/predictor.js';
 import { parseWindows } from '../../src/preprocess/window.js';
 import { runCli } from '../helpers/hu.js';
 import { TempDir } from '../helpers/paths.js';

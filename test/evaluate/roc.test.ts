@@ -2,7 +2,7 @@
 // on small examples worked by hand.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { seededRandom } from '../../src/data/random.js';
+import { seededRandom } from '../../src/shared/random.js';
 import { expectedCalibrationError, reliabilityBins, rocAuc, rocCurve, sensitivitySpecificity, thresholdForSensitivity } from '../../src/evaluate/index.js';
 
 test('rocAuc: Mann–Whitney U with ties counted half', () => {

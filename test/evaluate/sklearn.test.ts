@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { seededRandom } from '../../src/data/random.js';
+import { seededRandom } from '../../src/shared/random.js';
 import { METRIC_WEIGHTS, column, perLabelLogLoss, reliabilityBins, rocAuc, rocCurve, sensitivitySpecificity, weightedLogLoss, type RocCurve } from '../../src/evaluate/index.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { SYSTEM_PYTHON } from '../helpers/pydicom.js';

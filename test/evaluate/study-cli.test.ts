@@ -8,9 +8,11 @@ import { after, before, test } from 'node:test';
 import { openIndexDb } from '../../src/data/db.js';
 import { LABELS, type Label } from '../../src/data/labels.js';
 import { synthesize, type SynthSummary } from '../../src/data/phantom/synth.js';
-import { applyPlatt, type PlattParams, type TriageEntry } from '../../src/evaluate/study.js';
+import { applyPlatt } from '../../src/predict/platt.js';
+import { type PlattParams } from '../../src/models/folder.js';
+import { type TriageEntry } from '../../src/predict/triage.js';
 import { readModelCard, writeModelCard } from '../../src/models/folder.js';
-import { trainRun } from '../../src/train/run.js';
+import { trainRun } from '../../src/workflow/train-run.js';
 import { runCli } from '../helpers/hu.js';
 import { TempDir } from '../helpers/paths.js';
 

@@ -3,11 +3,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LABELS, byLabel } from '../../src/data/labels.js';
-import { seededRandom } from '../../src/data/random.js';
+import { seededRandom } from '../../src/shared/random.js';
 import { logLosses } from '../../src/evaluate/log-loss.js';
 import { rocAuc } from '../../src/evaluate/roc.js';
-import { aggregateStudies, applyPlatt, evaluateStudies, fitPlatt, fitStudyCalibration, studyTable, triageList, triageOrder } from '../../src/evaluate/study.js';
-import { type SlicePrediction, type StudyPrediction, summarizeStudies } from '../../src/models/predict.js';
+import { aggregateStudies, triageOrder } from '../../src/predict/studies.js';
+import { applyPlatt } from '../../src/predict/platt.js';
+import { evaluateStudies, fitPlatt, fitStudyCalibration, studyTable } from '../../src/evaluate/study.js';
+import { triageList } from '../../src/predict/triage.js';
+import { type SlicePrediction } from '../../src/predict/outcomes.js';
+import { type StudyPrediction, summarizeStudies } from '../../src/predict/studies.js';
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 

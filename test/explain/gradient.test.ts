@@ -17,7 +17,7 @@ import { loadModelFolder } from '../../src/models/folder.js';
 import { tensorSpec } from '../../src/preprocess/tensor.js';
 import { DEFAULT_WINDOWS } from '../../src/preprocess/window.js';
 import { cachedSamples } from '../../src/train/dataset.js';
-import { trainRun } from '../../src/train/run.js';
+import { trainRun } from '../../src/workflow/train-run.js';
 import { rng, uniform } from '../engine/gradcheck.js';
 import { tinyChain } from '../engine/models.js';
 import { TempDir } from '../helpers/paths.js';

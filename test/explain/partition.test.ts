@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { seededRandom } from '../../src/data/random.js';
+import { seededRandom } from '../../src/shared/random.js';
 import { Conv2d, Dense, Flatten, LeakyReLU, type Model, type Weights, compileInference, initWeights, sequential } from '../../src/engine/index.js';
 import { type ImageShape, ImageMasker, blurKernelSize, boxBlur, fillRect, inpaint, partitionTree, reflect101 } from '../../src/explain/masker.js';
 import { type BatchEvaluate, PartitionExplainer, partitionShap } from '../../src/explain/partition.js';

@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import dicomParser from 'dicom-parser';
-import { seededRandom } from '../../src/data/random.js';
+import { seededRandom } from '../../src/shared/random.js';
 import { type EncodeCodec, encodeFrame } from '../../src/dicom/codecs/encode.js';
 import { IMPLICIT_LITTLE_UID } from '../../src/dicom/syntax.js';
 import { encodeCtSlice } from '../../src/dicom/write.js';

@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { synthesize } from '../../src/data/phantom/synth.js';
-import { predictFiles } from '../../src/models/predict.js';
+import { predictFiles } from '../../src/predict/predictor.js';
 import { runCli } from './hu.js';
 import { TempDir } from './paths.js';
 

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { planStudy } from '../../src/data/phantom/plan.js';
 import { renderSlice } from '../../src/data/phantom/render.js';
-import { seededRandom } from '../../src/data/random.js';
+import { seededRandom } from '../../src/shared/random.js';
 import { Affine, compileInference, initWeights, type Model, modelParams, modelShapes, openSession, outputShape, runSession } from '../../src/engine/index.js';
 import { inceptionPooledBase, nodesBefore } from '../../src/models/inception.js';
 import {

@@ -3,13 +3,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { inverse, Matrix } from 'ml-matrix';
-import { seededRandom } from '../../src/data/random.js';
+import { seededRandom } from '../../src/shared/random.js';
 import { compileInference, Flatten, GraphBuilder, initWeights, NAMES, openSession, ort } from '../../src/engine/index.js';
-import { triageOrder } from '../../src/evaluate/study.js';
-import { assessStudy, type LeftOutSlice } from '../../src/models/assessment.js';
+import { triageOrder } from '../../src/predict/studies.js';
+import { assessStudy, type LeftOutSlice } from '../../src/predict/assessment.js';
 import { baselineModel } from '../../src/models/baseline.js';
 import { fitMahalanobis, mahalanobisScores, OOD_NODES, outOfFoldScores, shareThreshold } from '../../src/models/ood.js';
-import type { StudyPrediction } from '../../src/models/predict.js';
+import type { StudyPrediction } from '../../src/predict/studies.js';
 
 /**
  * sqrt(min_k (z − μ_k)ᵀ Σ_k'⁻¹ (z − μ_k)) with Σ_k' = (1 − α) S_k + α (tr S_k / D) I, S_k the class's

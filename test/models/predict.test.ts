@@ -7,7 +7,7 @@ import { synthesize, type SynthSummary } from '../../src/data/phantom/synth.js';
 import { initWeights } from '../../src/engine/index.js';
 import { baselineModel } from '../../src/models/baseline.js';
 import { modelCard, saveModelFolder } from '../../src/models/folder.js';
-import { predictFiles, type PredictResult } from '../../src/models/predict.js';
+import { predictFiles, type PredictResult } from '../../src/predict/predictor.js';
 import { parseWindows } from '../../src/preprocess/window.js';
 import { runCli } from '../helpers/hu.js';
 import { TempDir } from '../helpers/paths.js';

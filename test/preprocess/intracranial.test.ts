@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { acquire } from '../../src/data/phantom/acquire.js';
 import { planStudy } from '../../src/data/phantom/plan.js';
-import { Rng } from '../../src/data/phantom/random.js';
+import { Rng } from '../../src/shared/rng.js';
 import { renderSlice } from '../../src/data/phantom/render.js';
 import { Tissue } from '../../src/data/phantom/tissue.js';
 import { intracranialMask, maskAtSize, softRegion } from '../../src/preprocess/intracranial.js';

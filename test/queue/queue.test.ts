@@ -11,7 +11,7 @@ import { openIndexDb } from '../../src/data/db.js';
 import { TensorReader } from '../../src/data/tensor-reader.js';
 import { tensorSpec } from '../../src/preprocess/tensor.js';
 import { type LocalRedis, type PreprocessManifest, type PreprocessShardResult, collectPredictions, jobCounts, redisConnection, startLocalRedis } from '../../src/queue/index.js';
-import { predictFiles } from '../../src/models/predict.js';
+import { predictFiles } from '../../src/predict/predictor.js';
 import { stowRequest } from '../../src/serve/multipart.js';
 import { buildServer } from '../../src/serve/server.js';
 import { runCli } from '../helpers/hu.js';

@@ -8,7 +8,7 @@ import { chromium } from 'playwright-core';
 import { synthesize } from '../../src/data/phantom/synth.js';
 import { readDicomHeader } from '../../src/dicom/read.js';
 import { encodeCtSlice } from '../../src/dicom/write.js';
-import { predictFiles } from '../../src/models/predict.js';
+import { predictFiles } from '../../src/predict/predictor.js';
 import { buildServer } from '../../src/serve/server.js';
 import { REJECT_CODES } from '../../src/dicom/errors.js';
 import { fuzzBases, mutate } from '../helpers/fuzz.js';

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { synthesize } from '../../src/data/phantom/synth.js';
 import { explainFiles } from '../../src/explain/explain-files.js';
 import { SHAP_BLUE, SHAP_RED } from '../../src/figures/shap.js';
-import { predictFiles } from '../../src/models/predict.js';
+import { predictFiles } from '../../src/predict/predictor.js';
 import { SliceAttributions, notSliceWise } from '../../src/serve/attributions.js';
 import { blendOverlay, windowedSlice } from '../../src/serve/render.js';
 import { runCli } from '../helpers/hu.js';

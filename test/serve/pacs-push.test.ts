@@ -9,7 +9,7 @@ import { LABELS } from '../../src/data/labels.js';
 import { SliceAttributions } from '../../src/serve/attributions.js';
 import { encodeDataset } from '../../src/dicom/write.js';
 import { newUid } from '../../src/dicom/write-uids.js';
-import { readDataset, readInstance } from '../../src/serve/derived.js';
+import { readDataset, readInstance } from '../../src/dicom/naturalized.js';
 import { DicomWeb } from '../../src/serve/dicomweb.js';
 import { multipartBoundary, splitMultipart } from '../../src/serve/multipart.js';
 import { findStudies, pacsPull, type PulledStudy } from '../../src/serve/pacs.js';

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { predictFiles } from '../../src/models/predict.js';
+import { predictFiles } from '../../src/predict/predictor.js';
 import { findStudies, pacsPull } from '../../src/serve/pacs.js';
 import { runCli } from '../helpers/hu.js';
 import { type PacsFixture, pacsFixture } from '../helpers/orthanc.js';

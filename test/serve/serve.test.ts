@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { loadSlice } from '../../src/dicom/load.js';
 import { windowImage } from '../../src/preprocess/window.js';
 import { decodePng } from '../figures/png.js';
-import { predictFiles } from '../../src/models/predict.js';
+import { predictFiles } from '../../src/predict/predictor.js';
 import { buildServer, type Serve } from '../../src/serve/server.js';
 import { multipartBoundary, splitMultipart } from '../../src/serve/multipart.js';
 import { type Browser, chromium } from 'playwright-core';
@@ -136,6 +136,41 @@ test('the worklist lists a study of out-of-distribution slices as not assessed a
     const detail = (await serve.app.inject({ url: `/api/studies/${list[1]!.studyInstanceUID}` })).json();
     assert.equal(detail.result.slices[0].ood.flagged, true);
     assert.equal(detail.result.study.assessment.status, 'not-assessed');
+  } finally {
+    await serve.close();
+  }
+});
+
+test('/openapi.json is generated from the routes’ schemas: every operation in it answers as documented, and an invalid window or overlay gets 400 from validation', async () => {
+  const serve = await buildServer({ model, data: tmp.file('serve-openapi'), threads: 1 });
+  try {
+    const files = [...studies.values()][0]!;
+    assert.equal((await stow(serve, files.map((f) => readFileSync(f)))).statusCode, 200);
+    await serve.queue.idle();
+    const uid = (await serve.app.inject({ url: '/api/studies' })).json().studies[0].studyInstanceUID as string;
+    const sop = (await serve.app.inject({ url: `/api/studies/${uid}` })).json().result.slices[0].sop as string;
+    const doc = (await serve.app.inject({ url: '/openapi.json' })).json() as { openapi: string; paths: Record<string, Record<string, { parameters?: { name: string; schema: { enum?: string[] } }[]; responses: Record<string, unknown> }>> };
+    assert.equal(doc.openapi, '3.1.0');
+    assert.ok(!('/viewer.js' in doc.paths), 'the viewer\'s assets are hidden');
+    let answered = 0;
+    for (const [path, methods] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(methods)) {
+        const file = op.parameters?.find((p) => p.name === 'file')?.schema.enum?.[0];
+        const url = path.replace('{uid}', encodeURIComponent(uid)).replace('{sop}', encodeURIComponent(sop)).replace('{file}', file ?? '');
+        const r = method === 'post' ? await stow(serve, [readFileSync([...studies.values()][1]![0]!)]) : await serve.app.inject({ method: method.toUpperCase() as 'GET', url });
+        assert.ok(String(r.statusCode) in op.responses, `${method} ${path}: ${r.statusCode} is not among its documented responses (${Object.keys(op.responses)})`);
+        assert.ok(r.statusCode < 400, `${method} ${path}: ${r.statusCode} ${r.body.slice(0, 200)}`);
+        answered++;
+      }
+    }
+    assert.equal(answered, 11);
+    const png = `/api/studies/${uid}/slices/${sop}.png`;
+    for (const [query, message] of [['window=wide', /window 'wide': expected brain, subdural, soft, bone or CENTER\/WIDTH in HU/], ['overlay=bleed', /overlay 'bleed': expected one of any, epidural/], ['window=40/80&overlay=ANY', /overlay 'ANY'/]] as const) {
+      const bad = await serve.app.inject({ url: `${png}?${query}` });
+      assert.equal(bad.statusCode, 400, query);
+      assert.match(bad.json().error, message);
+    }
+    assert.equal((await serve.app.inject({ url: `${png}?window=40/80` })).statusCode, 200);
   } finally {
     await serve.close();
   }

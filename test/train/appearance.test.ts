@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Rng } from '../../src/data/phantom/random.js';
+import { Rng } from '../../src/shared/rng.js';
 import { WINDOW_PRESETS } from '../../src/preprocess/window.js';
 import { AppearanceScratch, type Appearance, applyAppearance, channelWindows, randomAppearance } from '../../src/train/appearance.js';
 

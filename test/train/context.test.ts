@@ -7,7 +7,7 @@ import { openIndexDb } from '../../src/data/db.js';
 import { synthesize } from '../../src/data/phantom/synth.js';
 import { compileInference, initWeights, openSession, ort } from '../../src/engine/index.js';
 import { loadModelFolder } from '../../src/models/folder.js';
-import { predictFiles, type PredictResult } from '../../src/models/predict.js';
+import { predictFiles, type PredictResult } from '../../src/predict/predictor.js';
 import { sequenceModel } from '../../src/models/sequence.js';
 import { contextChannels, stackContext } from '../../src/preprocess/context.js';
 import { runCli } from '../helpers/hu.js';

@@ -10,11 +10,11 @@ import { inceptionV3Blocks, inceptionV3Weights } from '../../src/models/inceptio
 import { BatchLoader, cachedSamples } from '../../src/train/dataset.js';
 import { FeatureSource, type FeatureTable } from '../../src/train/features.js';
 import { predictLoader } from '../../src/train/predict-set.js';
-import { trainRun, type TrainRunOptions } from '../../src/train/run.js';
+import { trainRun, type TrainRunOptions } from '../../src/workflow/train-run.js';
 import type { CacheInfo } from '../../src/data/cache.js';
 import { runCli } from '../helpers/hu.js';
 import { realCtFiles, TempDir } from '../helpers/paths.js';
-import { predictFiles } from '../../src/models/predict.js';
+import { predictFiles } from '../../src/predict/predictor.js';
 
 let tmp: TempDir;
 let data: string;

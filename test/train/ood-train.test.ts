@@ -7,7 +7,7 @@ import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { readModelCard } from '../../src/models/folder.js';
-import { predictFiles } from '../../src/models/predict.js';
+import { predictFiles } from '../../src/predict/predictor.js';
 import { runCli } from '../helpers/hu.js';
 import { phantomModel } from '../helpers/phantom-model.js';
 import { daikonFile, pydicomFile, realCtFiles, TempDir } from '../helpers/paths.js';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
-import { compareOptimizers, DEFAULT_LRS, type OptimizerTrial } from '../../train/compare-optimizers.js';
-import { OPTIMIZERS, type OptimizerKind, type TrainRunOptions } from '../../train/run.js';
+import { compareOptimizers, DEFAULT_LRS, type OptimizerTrial } from '../../workflow/compare-optimizers.js';
+import { OPTIMIZERS, type OptimizerKind, type TrainRunOptions } from '../../workflow/train-run.js';
 import { type ContextFlags, type HeadFlags, trainingOptions, withContext } from './train.js';
 import { progressBar } from '../progress.js';
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { triageAny } from '../../evaluate/study.js';
+import { triageAny } from '../../predict/studies.js';
 import { DEFAULT_OVERLAY_SAMPLES } from '../../serve/attributions.js';
 import { pacsPull, type PullOptions } from '../../serve/pacs.js';
 import { intOption } from '../options.js';

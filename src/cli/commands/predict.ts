@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { LABELS } from '../../data/labels.js';
-import { predictFiles, type PredictResult } from '../../models/predict.js';
-import { formatSlicesCsv, formatStudiesCsv, formatSubmission } from '../../models/predict-output.js';
+import { predictFiles, type PredictResult } from '../../predict/predictor.js';
+import { formatSlicesCsv, formatStudiesCsv, formatSubmission } from '../../predict/output.js';
 import { intOption } from '../options.js';
 import { progressBar } from '../progress.js';
 

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { LABELS } from '../../data/labels.js';
-import { formatSubmission } from '../../models/predict-output.js';
-import type { RejectedFile } from '../../models/predict.js';
+import { formatSubmission } from '../../predict/output.js';
+import type { RejectedFile } from '../../predict/outcomes.js';
 import { DEFAULT_SHARD, type RunManifest, collectPredictions, collectTensors, enqueuePredict, enqueuePreprocess, jobCounts, readManifest, startWorker, stopWorker, watchRedis } from '../../queue/index.js';
 import { intOption, tensorOptions } from '../options.js';
 import { progressBar } from '../progress.js';

@@ -3,7 +3,7 @@ import { InvalidArgumentError } from 'commander';
 import { join } from 'node:path';
 import type { SequenceHeadOptions } from '../../models/sequence.js';
 import { type ContextSpec, checkContext } from '../../preprocess/context.js';
-import { ARCHITECTURES, type TrainRunOptions, trainRun } from '../../train/run.js';
+import { ARCHITECTURES, type TrainRunOptions, trainRun } from '../../workflow/train-run.js';
 import { DEFAULT_OOD_SHARE, describeOodThreshold } from '../../models/ood.js';
 import { intOption, shareOption } from '../options.js';
 import { progressBar } from '../progress.js';

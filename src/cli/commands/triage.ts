@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { type TriageEntry, triageList } from '../../evaluate/study.js';
-import { predictFiles, type PredictResult } from '../../models/predict.js';
+import { type TriageEntry, triageList } from '../../predict/triage.js';
+import { predictFiles, type PredictResult } from '../../predict/predictor.js';
 import { intOption } from '../options.js';
 import { progressBar } from '../progress.js';
 

@@ -1,6 +1,6 @@
 import { blurInPlace, grainNoise } from '../../preprocess/gaussian.js';
 import type { StoragePlan } from './plan.js';
-import type { Rng } from './random.js';
+import type { Rng } from '../../shared/rng.js';
 
 /** Radius of the scan field of view, in pixels: pixels beyond it were never measured. */
 export function scanRadius(size: number): number {

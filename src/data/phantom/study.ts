@@ -5,7 +5,7 @@ import { LABELS } from '../labels.js';
 import { acquire } from './acquire.js';
 import { type StudyMasks, maskRuns, writeStudyMasks } from './masks.js';
 import { type StudyPlan, SUBTYPES } from './plan.js';
-import { Rng } from './random.js';
+import { Rng } from '../../shared/rng.js';
 import { renderSlice } from './render.js';
 
 /** What writing one study produced. */

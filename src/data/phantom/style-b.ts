@@ -4,17 +4,9 @@
 // density (hyperacute to subacute, with a swirl of unclotted blood) and irregular extra-axial
 // outlines, and hard negatives the default style lacks: falx calcification, strong beam hardening,
 // patient motion.
-import { type BleedPlan, drawHead, type HeadGeometry, type HeadRanges, type StoragePlan } from './plan.js';
-import type { Rng } from './random.js';
+import { type BleedPlan, drawHead, type HeadGeometry, type HeadRanges, type StoragePlan, type StyleBHead } from './geometry.js';
+import type { Rng } from '../../shared/rng.js';
 
-/** What style 'b' adds to a head: an irregular outline, a calcified falx, motion ghosting. */
-export interface StyleBHead {
-  /** Outline harmonics: the skull radius × (1 + Σ amplitude · sin(k θ + phase)). */
-  outline: { k: number; amplitude: number; phase: number }[];
-  falx?: { hu: number; from: number; to: number; width: number };
-  /** Motion: the image blended with a copy shifted by (dx, dy) pixels at this weight. */
-  motion?: { dx: number; dy: number; weight: number };
-}
 
 /** Style b's heads: wider ranges everywhere, other tissue values, rounder or longer, off centre. */
 export const HEAD_RANGES_B: HeadRanges = {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { runInPool } from '../pool.js';
 import type { SynthTask } from '../workers/synth-worker.js';
 import { PHANTOM_STYLES, type PhantomStyle, type PlanOptions } from './plan.js';
-import { Rng, subSeed } from './random.js';
+import { Rng, subSeed } from '../../shared/rng.js';
 import type { StudyResult } from './study.js';
 
 export interface SynthOptions {

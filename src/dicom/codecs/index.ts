@@ -1,5 +1,6 @@
 import dicomParser from 'dicom-parser';
 import { DicomError } from '../errors.js';
+import { PIXEL_DATA_TAG } from '../header.js';
 import type { DicomFile } from '../read.js';
 import { BIG_ENDIAN_UID, transferSyntax } from '../syntax.js';
 import { CodecError, checkCodestreamSize } from './codestream-size.js';
@@ -13,7 +14,7 @@ export type { DecodedFrame, FrameInfo, StoredArray } from './types.js';
 
 function encapsulatedFrame(file: DicomFile, frameIndex: number): Uint8Array {
   const ds = file.dataSet;
-  const el = ds.elements['x7fe00010']!;
+  const el = ds.elements[PIXEL_DATA_TAG]!;
   const fragments = el.fragments ?? [];
   if (file.header.numberOfFrames === 1) {
     return dicomParser.readEncapsulatedPixelDataFromFragments(ds, el, 0, fragments.length);

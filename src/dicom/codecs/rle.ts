@@ -1,9 +1,6 @@
+import { readUint32LE } from '../../shared/binary.js';
 import { CodecError } from './codestream-size.js';
 import { type DecodedFrame, type FrameInfo, storedArrayFor } from './types.js';
-
-function u32(b: Uint8Array, o: number): number {
-  return (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16)) + b[o + 3]! * 0x1000000;
-}
 
 /**
  * Unpacks one PackBits segment (DICOM PS3.5 G.3.1) into every `stride`-th byte of `out` from `start`;
@@ -29,14 +26,14 @@ function unpackSegment(src: Uint8Array, from: number, to: number, out: Uint8Arra
 export function decodeRleFrame(bytes: Uint8Array, info: FrameInfo): DecodedFrame {
   const bytesPerSample = info.bitsAllocated / 8;
   const pixels = info.rows * info.columns;
-  const segments = u32(bytes, 0);
+  const segments = readUint32LE(bytes, 0);
   const expected = bytesPerSample * info.samplesPerPixel;
   if (segments !== expected) throw new CodecError(`the RLE header lists ${segments} segments, ${expected} expected`);
   const out = storedArrayFor(info, pixels * info.samplesPerPixel);
   const outBytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   for (let s = 0; s < segments; s++) {
-    const from = u32(bytes, 4 + 4 * s);
-    const to = s + 1 < segments ? u32(bytes, 8 + 4 * s) : bytes.length;
+    const from = readUint32LE(bytes, 4 + 4 * s);
+    const to = s + 1 < segments ? readUint32LE(bytes, 8 + 4 * s) : bytes.length;
     if (from < 64 || to < from || to > bytes.length) throw new CodecError(`RLE segment ${s + 1} lies at bytes ${from}…${to} of a ${bytes.length}-byte frame`);
     const sample = Math.floor(s / bytesPerSample);
     const byteInWord = bytesPerSample - 1 - (s % bytesPerSample);

@@ -1,7 +1,7 @@
 // The service's decoding thread: every file the service did not make (an upload, a stored slice to
 // show or to feed a model) is parsed, checked and decoded here, under the pool's memory limit, so no
 // file can stall the event loop or take the process's memory with it.
-import decodeForPrediction, { type PredictTask, type PredictTaskResult } from '../../data/workers/predict-worker.js';
+import decodeForPrediction, { type PredictTask, type PredictTaskResult } from '../../predict/decode-worker.js';
 import { decodeFrame } from '../../dicom/codecs/index.js';
 import { asDicomError } from '../../dicom/errors.js';
 import { huFromStored } from '../../dicom/hu.js';

@@ -1,4 +1,4 @@
-import { seededRandom, shuffleInPlace } from '../random.js';
+import { seededRandom, shuffleInPlace } from './random.js';
 
 /** A seeded random source with the draws the phantom generator needs. */
 export class Rng {

@@ -4,13 +4,13 @@
 import type { HeaderRecord } from '../data/header-record.js';
 import { readHeaderRecords } from '../data/index-dir.js';
 import { type SeriesProblem, seriesOf } from '../data/series.js';
-import { leftOutRecord, type PredictTask } from '../data/workers/predict-worker.js';
 import { type ConformanceRanges, checkConformance } from '../dicom/conformance.js';
 import type { ort } from '../engine/session.js';
 import { contextChannels, stackContext } from '../preprocess/context.js';
+import type { ModelCard } from '../models/folder.js';
 import { type Decoder, decodeInOrder } from './decode-ahead.js';
-import type { ModelCard } from './folder.js';
-import { isFirstOfSop, type ModelOutputs, type RejectedFile, runModel, type SliceOutcome, sliceOutcomes } from './predict.js';
+import { leftOutRecord, type PredictTask } from './decode-worker.js';
+import { isFirstOfSop, type ModelOutputs, type RejectedFile, runModel, type SliceOutcome, sliceOutcomes } from './outcomes.js';
 
 /** A series as prediction assembled it. */
 export interface SeriesSummary {

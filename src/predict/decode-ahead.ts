@@ -2,7 +2,7 @@
 // ONNX Runtime runs the earlier ones; results are consumed in task order and memory stays flat.
 import type { Piscina } from 'piscina';
 import { DECODE_RESOURCE_LIMITS, workerPool } from '../data/pool.js';
-import decodeForPrediction, { type PredictTask, type PredictTaskResult } from '../data/workers/predict-worker.js';
+import decodeForPrediction, { type PredictTask, type PredictTaskResult } from './decode-worker.js';
 
 /** Where predict tasks decode: a pool of `threads` worker threads, or the main thread (threads 0). */
 export interface Decoder {
@@ -11,7 +11,7 @@ export interface Decoder {
 }
 
 export function openDecoder(threads: number): Decoder {
-  return { threads, pool: threads > 0 ? workerPool('predict-worker', threads, DECODE_RESOURCE_LIMITS) : undefined };
+  return { threads, pool: threads > 0 ? workerPool(new URL('./decode-worker.js', import.meta.url), threads, DECODE_RESOURCE_LIMITS) : undefined };
 }
 
 /**

@@ -1,26 +1,36 @@
 // trainRun(): what `ich train` does, as a library call — prepare the data folder (index → split →
 // cache), build the architecture's training plan (images, or cached features for a frozen base),
 // train, fit the study-level calibration on the val part, and return the result.
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { defaultDbPath, openIndexDb } from '../data/db.js';
+//
+// Out-of-fold logits for stacking: the train part's patients are dealt into K folds; for each fold
+// the 2-D model's own recipe (model.json's training.recipe) trains again without that fold's slices,
+// and predicts them. So every train slice gets logits from a model that never saw it, as the val and
+// test slices get from the 2-D model itself — a sequence head trained on them learns how far the
+// 2-D model's outputs can be trusted, not how well it remembers its training slices.
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { CacheInfo } from '../data/cache.js';
+import { type Db, defaultDbPath, openIndexDb } from '../data/db.js';
+import { Rng } from '../shared/rng.js';
 import { defaultThreads } from '../data/pool.js';
+import { patientsOfFiles } from '../data/split.js';
 import type { OptimizerConfig } from '../engine/index.js';
 import { calibrateStudies } from '../evaluate/calibrate-model.js';
-import type { StudyCalibrationCard } from '../evaluate/study.js';
 import { writeBackground } from '../explain/background.js';
-import { modelCard, readModelCard, writeModelCard } from '../models/folder.js';
+import { loadModelFolder, modelCard, type ModelFolder, readModelCard, type StudyCalibrationCard, writeModelCard } from '../models/folder.js';
+import type { OodCard } from '../models/ood.js';
 import { type Architecture, buildModel } from '../models/registry.js';
+import type { SequenceHeadOptions } from '../models/sequence.js';
 import { contextChannels } from '../preprocess/context.js';
 import { tensorSpec } from '../preprocess/tensor.js';
 import { DEFAULT_WINDOWS } from '../preprocess/window.js';
-import { inceptionPlan } from './inception.js';
-import { imageTrainData, type TrainData, type TrainOptions, type TrainResult, type TrainTarget, trainModel } from './loop.js';
-import { fitOodDetector, recordConformanceRanges } from './ood-fit.js';
-import { prepareData } from './pipeline.js';
-import type { OodCard } from '../models/ood.js';
-import type { SequenceHeadOptions } from '../models/sequence.js';
-import { SEQUENCE_ARCHITECTURES, type SequenceArchitecture, sequenceBase, sequencePlan } from './sequence.js';
+import { cachedSamples, type Sample } from '../train/dataset.js';
+import { extractFeatures, type FeatureTable } from '../train/features.js';
+import { inceptionPlan } from '../train/inception.js';
+import { imageTrainData, type TrainData, type TrainOptions, type TrainResult, type TrainTarget, trainModel } from '../train/loop.js';
+import { fitOodDetector, recordConformanceRanges } from '../train/ood-fit.js';
+import { prepareData } from '../train/pipeline.js';
+import { SEQUENCE_ARCHITECTURES, type SequenceArchitecture, sequenceBase, sequencePlan } from '../train/sequence.js';
 
 export const ARCHITECTURES = ['baseline', 'inception', ...SEQUENCE_ARCHITECTURES] as const;
 export const OPTIMIZERS = ['adam', 'sgd', 'rmsprop'] as const;
@@ -91,7 +101,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainResult & { out:
     const options: TrainOptions = { ...o, out, optimizer, epochs: o.epochs ?? schedule.epochs, patience: o.patience ?? schedule.patience };
     let plan: { data: TrainData; target: TrainTarget };
     if (sequence && base) {
-      plan = await sequencePlan(db, cache, sequence, base, { ...options, head: o.head, folds: o.folds, foldData: { data: o.data, labels: o.labels, db: o.db }, onStage: o.onStage, onFeatures: (d, t) => o.onStage?.('embeddings', d, t) });
+      plan = await sequencePlan(db, cache, sequence, base, { ...options, head: o.head, folds: o.folds, outOfFoldLogits: () => outOfFoldLogits(db, cache, base, { data: o.data, labels: o.labels, db: o.db, folds: o.folds!, threads: o.threads, out, onStage: o.onStage }), onStage: o.onStage, onFeatures: (d, t) => o.onStage?.('embeddings', d, t) });
     } else if (o.model === 'inception') {
       plan = await inceptionPlan(db, cache, { ...options, baseUntil: o.baseUntil, fineTuneFrom: o.fineTuneFrom, onFeatures: (d, t) => o.onStage?.('features', d, t) });
     } else {
@@ -114,4 +124,70 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainResult & { out:
   } finally {
     db.close();
   }
+}
+
+export interface FoldOptions {
+  /** The data folder (and labels, index) the 2-D model was trained on. */
+  data: string;
+  labels?: string;
+  db?: string;
+  folds: number;
+  threads?: number;
+  /** Fold models go to OUT/folds/fold-<k>/ (kept: a second run with the same folds reuses them). */
+  out: string;
+  onStage?: (stage: string, done: number, total: number) => void;
+}
+
+/** The train part's samples dealt into `k` folds by patient (shuffled from the seed). */
+export function foldsByPatient(db: Db, samples: readonly Sample[], k: number, seed: number): Sample[][] {
+  const ids = samples.map((s) => s.fileId);
+  const patient = new Map(patientsOfFiles(db, ids).map((p, i) => [ids[i]!, p]));
+  const patients = new Rng(seed).shuffle([...new Set(patient.values())].sort());
+  const fold = new Map(patients.map((p, i) => [p, i % k]));
+  const out: Sample[][] = Array.from({ length: k }, () => []);
+  for (const s of samples) out[fold.get(patient.get(s.fileId)!)!]!.push(s);
+  return out;
+}
+
+/** Logits (6 per slice) of every cached sample: out-of-fold for the train part, the 2-D model's own elsewhere. */
+export async function outOfFoldLogits(db: Db, cache: CacheInfo, base: ModelFolder & { dir: string }, o: FoldOptions): Promise<FeatureTable> {
+  if (!(Number.isInteger(o.folds) && o.folds >= 2)) throw new Error(`--folds ${o.folds}: expected an integer ≥ 2`);
+  const recipe = base.card.training?.recipe as TrainRecipe | undefined;
+  if (!recipe) throw new Error(`--folds: ${base.dir}/model.json has no training.recipe to train fold models with (train the 2-D model with this version of ich train)`);
+  const context = base.card.input.context;
+  const train = cachedSamples(db, cache, 'train');
+  // Folds follow the 2-D model's seed, so heads trained with other seeds reuse the same fold models.
+  const folds = foldsByPatient(db, train, o.folds, recipe.seed);
+  const ids: number[] = [];
+  const parts: Float32Array[] = [];
+  for (const [k, held] of folds.entries()) {
+    const dir = join(o.out, 'folds', `fold-${k + 1}-of-${o.folds}`);
+    const withheld = new Set(held.map((s) => s.fileId));
+    if (!sameFold(dir, withheld.size)) {
+      o.onStage?.(`fold ${k + 1}/${o.folds}`, 0, held.length);
+      await trainRun({ ...recipe, data: o.data, labels: o.labels, db: o.db, out: dir, threads: o.threads, exclude: withheld, optimizer: recipe.optimizer });
+    }
+    const model = loadModelFolder(dir);
+    const t = await extractFeatures(db, cache, model.model, model.weights, held, { threads: o.threads, context });
+    ids.push(...t.ids);
+    parts.push(t.data);
+  }
+  const inTrain = new Set(train.map((s) => s.fileId));
+  const rest = await extractFeatures(db, cache, base.model, base.weights, cachedSamples(db, cache).filter((s) => !inTrain.has(s.fileId)), { threads: o.threads, context });
+  ids.push(...rest.ids);
+  parts.push(rest.data);
+  const data = new Float32Array(ids.length * 6);
+  let at = 0;
+  for (const p of parts) {
+    data.set(p, at);
+    at += p.length;
+  }
+  return { dim: 6, data, ids };
+}
+
+/** A finished fold model in `dir` that withheld as many slices as this fold holds. */
+function sameFold(dir: string, withheld: number): boolean {
+  if (!existsSync(join(dir, 'model.json'))) return false;
+  const card = readModelCard(dir);
+  return card.training?.withheld === withheld && card.training?.recipe !== undefined;
 }

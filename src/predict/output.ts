@@ -2,7 +2,9 @@
 // the out-of-distribution score and input conformance of every slice, left-out ones included).
 import { formatLabelRows, LABELS } from '../data/labels.js';
 import type { LeftOutSlice } from './assessment.js';
-import type { PredictResult, SlicePrediction, StudyPrediction } from './predict.js';
+import type { SlicePrediction } from './outcomes.js';
+import type { PredictResult } from './predictor.js';
+import type { StudyPrediction } from './studies.js';
 
 /** The RSNA submission: `ID,Label`, then six rows `<SOPInstanceUID>_<subtype>,<probability>` per slice (`ID_<hex>_any` for RSNA files). */
 export function formatSubmission(slices: readonly SlicePrediction[], digits = 6): string {

@@ -1,9 +1,9 @@
 import { statSync } from 'node:fs';
-import { type ConformanceFailure, type ConformanceRanges, checkConformance } from '../../dicom/conformance.js';
-import { asDicomError } from '../../dicom/errors.js';
-import { fileTensor } from '../../preprocess/file-tensor.js';
-import type { HuWindow } from '../../preprocess/window.js';
-import { type HeaderRecord, headerRecord } from '../header-record.js';
+import { type ConformanceFailure, type ConformanceRanges, checkConformance } from '../dicom/conformance.js';
+import { asDicomError } from '../dicom/errors.js';
+import { fileTensor } from '../preprocess/file-tensor.js';
+import type { HuWindow } from '../preprocess/window.js';
+import { type HeaderRecord, headerRecord } from '../data/header-record.js';
 
 export interface PredictTask {
   paths: string[];
@@ -15,6 +15,7 @@ export interface PredictTask {
 
 /** A usable slice's identity. */
 export interface SliceIds {
+  /** SOPInstanceUID: the RSNA `ID_<hex>`. */
   sop: string;
   patient: string;
   study: string;

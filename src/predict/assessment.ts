@@ -4,7 +4,7 @@
 // probabilities are kept but it is listed apart from the triage order), and a study with no
 // conforming slice is "not analysed".
 import type { ConformanceFailure, ConformanceStatus } from '../dicom/conformance.js';
-import type { SliceIds } from '../data/workers/predict-worker.js';
+import type { SliceIds } from './decode-worker.js';
 
 /** A usable slice left out of the analysis because it fails input conformance. */
 export interface LeftOutSlice extends SliceIds {

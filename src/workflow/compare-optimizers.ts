@@ -2,7 +2,7 @@
 // and seed trained once per optimizer, each judged on the val part (best epoch) and the test part.
 import { join, resolve } from 'node:path';
 import { evaluateModel } from '../evaluate/evaluate-model.js';
-import { type OptimizerKind, trainRun, type TrainRunOptions } from './run.js';
+import { type OptimizerKind, trainRun, type TrainRunOptions } from './train-run.js';
 
 export interface OptimizerTrial {
   optimizer: OptimizerKind;

@@ -1,18 +1,18 @@
 // predictFiles(): DICOM files or folders in, six probabilities per slice out, through a model folder's model.onnx.
 import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { LABELS, type Label } from '../data/labels.js';
+import { LABELS } from '../data/labels.js';
 import { batches, defaultThreads } from '../data/pool.js';
 import { scanForDicom } from '../data/scan.js';
-import type { PredictRecord, PredictTask } from '../data/workers/predict-worker.js';
 import { asDicomError } from '../dicom/errors.js';
-import { NAMES } from '../engine/compile.js';
-import { openSession, ort } from '../engine/session.js';
-import { aggregateStudies, calibrateStudy, type StudyAggregate, type StudyCalibrationCard, triageOrder } from '../evaluate/study.js';
-import { assessStudy, byStudy, type LeftOutSlice, type NotAnalysedStudy, notAnalysedStudies, type SliceOod, type StudyAssessment } from './assessment.js';
+import { openSession, type ort } from '../engine/session.js';
+import { type ModelCard, readModelCard } from '../models/folder.js';
+import type { LeftOutSlice, NotAnalysedStudy } from './assessment.js';
 import { type Decoder, decodeInOrder, openDecoder } from './decode-ahead.js';
-import { predictBySeries, type SeriesSummary, seriesAware } from './predict-series.js';
-import { type ModelCard, readModelCard } from './folder.js';
+import type { PredictTask } from './decode-worker.js';
+import { isFirstOfSop, type RejectedFile, runModel, type SliceOutcome, type SlicePrediction, sliceOutcomes } from './outcomes.js';
+import { predictBySeries, type SeriesSummary, seriesAware } from './series.js';
+import { type StudyAggregation, type StudyPrediction, studyLevel } from './studies.js';
 
 export interface PredictOptions {
   /** Worker threads decoding files (default one per core; 0 decodes on the main thread); also ORT's intra-op threads when > 0. */
@@ -24,44 +24,6 @@ export interface PredictOptions {
   /** Check input conformance and leave out slices that fail it (default true; false analyses every usable slice). */
   conformance?: boolean;
 }
-
-export interface SlicePrediction {
-  path: string;
-  /** SOPInstanceUID: the RSNA `ID_<hex>`. */
-  sop: string;
-  study: string;
-  series: string;
-  patient: string;
-  /** Position along the slice normal (mm), when the header gives it. */
-  position?: number;
-  /** Six probabilities in LABELS order. */
-  probs: Float32Array;
-  /** The out-of-distribution score and flag (models whose card has `ood`). */
-  ood?: SliceOod;
-}
-
-export interface RejectedFile {
-  path: string;
-  /** The index's rejection codes (`truncated`, `not-dicom`, `decode-failed`, …) or `duplicate` (a SOPInstanceUID seen in an earlier file). */
-  code: string;
-  /** One line: what went wrong. */
-  reason: string;
-}
-
-/** A study: its raw scores (each label's maximum over the slices) and driving slices, and, when the model card has a study calibration, its calibrated probabilities. */
-export interface StudyPrediction extends StudyAggregate {
-  /** Study-level raw `any`: the maximum over its slices (= perLabel.any). */
-  any: number;
-  /** The slice with the highest `any` (= drivers.any[0]). */
-  topSlice: { sop: string; path: string; any: number };
-  /** Each label's probability through the card's Platt calibration (absent when the card has none). */
-  calibrated?: Record<Label, number>;
-  /** Whether the study was assessed (mostly in distribution) and which of its slices were left out. */
-  assessment?: StudyAssessment;
-}
-
-/** How study probabilities are formed: the maximum over slices, then Platt scaling when the card has a study calibration. */
-export type StudyAggregation = 'max-over-slices' | 'max-over-slices+platt';
 
 export interface PredictResult {
   /** The model folder (resolved) and its card. */
@@ -208,78 +170,4 @@ export async function predictFiles(modelDir: string, inputs: readonly string[], 
   } finally {
     await predictor.close();
   }
-}
-
-/** What one inference gives: six probabilities per row, and the out-of-distribution score per row when the graph has it. */
-export interface ModelOutputs {
-  probs: Float32Array;
-  ood?: Float32Array;
-}
-
-/** A model session's `probabilities` (and `ood_score`, when the graph has it) for one input tensor. */
-export async function runModel(session: ort.InferenceSession, x: Float32Array, dims: number[]): Promise<ModelOutputs> {
-  const out = await session.run({ input: new ort.Tensor('float32', x, dims) });
-  const ood = out[NAMES.oodScore]?.data as Float32Array | undefined;
-  return { probs: out[NAMES.probabilities]!.data as Float32Array, ...(ood ? { ood } : {}) };
-}
-
-/** What became of one file: predicted, rejected, or left out for failing conformance. */
-export type SliceOutcome = SlicePrediction | RejectedFile | LeftOutSlice;
-
-/**
- * Decoded records and the model's outputs (one row per ok record, in order) as slice predictions,
- * rejections or left-out slices; a slice's OOD score is flagged above `oodThreshold`.
- */
-export function sliceOutcomes(records: readonly PredictRecord[], out: ModelOutputs | undefined, oodThreshold?: number): SliceOutcome[] {
-  let k = 0;
-  return records.map((r): SliceOutcome => {
-    if (!r.ok) {
-      const { path, code, reason } = r;
-      return 'failures' in r ? { path, sop: r.sop, study: r.study, series: r.series, patient: r.patient, position: r.position, failures: r.failures } : { path, code, reason };
-    }
-    const p = out!.probs.slice(k * 6, k * 6 + 6);
-    const score = out!.ood?.[k];
-    k++;
-    const ood = score !== undefined && oodThreshold !== undefined ? { ood: { score, flagged: score > oodThreshold } } : {};
-    return { path: r.path, sop: r.sop, study: r.study, series: r.series, patient: r.patient, position: r.position, probs: p, ...ood };
-  });
-}
-
-/**
- * The first file of each SOPInstanceUID is kept (true, remembered in `firstPath`); a later one is
- * rejected as a `duplicate` naming the first (false).
- */
-export function isFirstOfSop(firstPath: Map<string, string>, file: { path: string; sop: string }, rejected: RejectedFile[]): boolean {
-  const first = firstPath.get(file.sop);
-  if (first !== undefined) {
-    rejected.push({ path: file.path, code: 'duplicate', reason: `same SOPInstanceUID ${file.sop} as ${first}` });
-    return false;
-  }
-  firstPath.set(file.sop, file.path);
-  return true;
-}
-
-/**
- * Per-study summary: slice and series counts, each label's maximum over the slices, the driving
- * slices, and with a study calibration (a model card's `study`) the calibrated probabilities; most
- * urgent first (triageOrder).
- */
-export function summarizeStudies(slices: readonly SlicePrediction[], study?: StudyCalibrationCard, leftOut: readonly LeftOutSlice[] = []): StudyPrediction[] {
-  const leftOutOf = byStudy(leftOut);
-  const slicesOf = byStudy(slices);
-  const studies = aggregateStudies(slices).map((s): StudyPrediction => {
-    const top = s.drivers.any[0]!;
-    return {
-      ...s, any: s.perLabel.any, topSlice: { sop: top.sop, path: top.path, any: top.probability },
-      ...(study ? { calibrated: calibrateStudy(s.perLabel, study.calibration) } : {}),
-      assessment: assessStudy(slicesOf.get(s.studyInstanceUID)!, leftOutOf.get(s.studyInstanceUID) ?? []),
-    };
-  });
-  return triageOrder(studies);
-}
-
-/** The study-level part of a PredictResult: per-study summaries (most urgent first), studies with nothing analysed, and how they were formed. */
-export function studyLevel(slices: readonly SlicePrediction[], card: ModelCard, leftOut: readonly LeftOutSlice[] = []): Pick<PredictResult, 'studies' | 'studyAggregation' | 'notAnalysed'> {
-  const analysed = new Set(slices.map((s) => s.study));
-  return { studies: summarizeStudies(slices, card.study, leftOut), notAnalysed: notAnalysedStudies(leftOut, analysed), studyAggregation: card.study ? 'max-over-slices+platt' : 'max-over-slices' };
 }

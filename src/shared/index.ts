@@ -1,0 +1,3 @@
+/** Helpers with no domain: deterministic random numbers. */
+export { seededRandom, shuffleInPlace } from './random.js';
+export { Rng, subSeed } from './rng.js';
