@@ -81,11 +81,6 @@ export async function expandInputs(inputs: readonly string[]): Promise<{ files: 
   return { files, rejected, skipped };
 }
 
-/**
- * A model folder opened for prediction: its card, one ONNX Runtime session of `model.onnx` and one
- * pool of decoding threads, kept for any number of `predict` calls (a service analysing study after
- * study opens one); `close` releases them.
- */
 /** The model card of `model` (a resolved folder), checked to predict the six labels in LABELS order. */
 export function readPredictionCard(model: string): ModelCard {
   const card = readModelCard(model);
@@ -93,6 +88,11 @@ export function readPredictionCard(model: string): ModelCard {
   return card;
 }
 
+/**
+ * A model folder opened for prediction: its card, one ONNX Runtime session of `model.onnx` and one
+ * pool of decoding threads, kept for any number of `predict` calls (a service analysing study after
+ * study opens one); `close` releases them.
+ */
 export class Predictor {
   private constructor(
     readonly model: string,
