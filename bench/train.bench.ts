@@ -2,7 +2,8 @@
  * npm run bench:train — the baseline CNN at 128², batch 32: training-step and inference images/s of
  * ichdetect (ONNX Runtime, compiled graphs) and of the same network in PyTorch (Debian python3-torch,
  * bench/reference/train_reference.py), interleaved round by round in one process tree, same thread
- * count; medians printed, then `train ratio X` and `inference ratio Y` (ichdetect ÷ PyTorch).
+ * count; medians printed, then `train ratio X` and `inference ratio Y` (ichdetect ÷ PyTorch) and
+ * `train/inference Z` (ichdetect's training images/s ÷ its own inference images/s).
  *
  * Then InceptionV3 feature extraction (the whole base to mixed10 + global average pool, 2048 features:
  * what `ich train --model inception --base-until mixed10` computes for its frozen base) at 128² (batch
@@ -134,6 +135,8 @@ async function main(): Promise<void> {
   process.stdout.write(`  inference    ichdetect ${m.oursInfer.toFixed(1)} images/s   PyTorch ${m.torchInfer.toFixed(1)} images/s\n`);
   process.stdout.write(`train ratio ${(m.oursTrain / m.torchTrain).toFixed(2)}\n`);
   process.stdout.write(`inference ratio ${(m.oursInfer / m.torchInfer).toFixed(2)}\n`);
+  // How close ichdetect's backward comes to its forward's efficiency (a step is ~3 forwards of arithmetic: 0.33 would be parity).
+  process.stdout.write(`train/inference ${(m.oursTrain / m.oursInfer).toFixed(3)}\n`);
   if (inception.length === 0) return;
   process.stdout.write(`InceptionV3 feature extraction (base to mixed10 + global average pool, 2048 features), ${threads} threads, medians of ${rounds} rounds × ${inceptionSteps} runs:\n`);
   for (const c of inception) {
