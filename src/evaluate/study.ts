@@ -4,7 +4,7 @@ import { LABELS, type Label, byLabel } from '../data/labels.js';
 import type { PlattParams } from '../models/folder.js';
 import { byStudy } from '../predict/assessment.js';
 import type { SlicePrediction } from '../predict/outcomes.js';
-import { applyPlatt, clippedLogit, sigmoid, softplus } from '../predict/platt.js';
+import { applyPlatt, clippedLogit, sigmoid } from '../predict/platt.js';
 import { aggregateStudies, type StudyAggregate } from '../predict/studies.js';
 import { logLosses } from './log-loss.js';
 import { rocAuc } from './roc.js';
@@ -50,6 +50,9 @@ export function studyTable(slices: readonly SlicePrediction[], labelOf: (slice: 
   });
   return { studies, scores, labels };
 }
+
+/** ln(1 + e^z) without overflow. */
+const softplus = (z: number): number => Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
 
 /**
  * Fits Platt scaling y ~ σ(a·logit(p) + b) by Newton's method (IRLS) with a Gaussian prior of

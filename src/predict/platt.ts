@@ -3,8 +3,6 @@ import { LABELS, type Label, LOG_LOSS_EPS, byLabel } from '../data/labels.js';
 import type { PlattParams } from '../models/folder.js';
 
 export const sigmoid = (z: number): number => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
-/** ln(1 + e^z) without overflow. */
-export const softplus = (z: number): number => Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
 /** logit(p) with p clipped to [LOG_LOSS_EPS, 1 − LOG_LOSS_EPS], as the metric clips. */
 export const clippedLogit = (p: number): number => {
   const q = Math.min(Math.max(p, LOG_LOSS_EPS), 1 - LOG_LOSS_EPS);
