@@ -463,6 +463,12 @@ async function main(): Promise<void> {
     ...table.map(line),
   ].join('\n');
   process.stdout.write(`${text}\n`);
+  // The time of expected gradients (samples forwards + samples × labels input backwards) against partition SHAP's max-evals forwards, from the same run.
+  for (const s of sets) {
+    const time = (method: string) => rows.find((r) => r.set === s.name && r.method === method)?.secondsPerSlice;
+    const [g, p] = [time('gradient'), time('partition')];
+    if (g !== undefined && p !== undefined) process.stdout.write(`${s.name}: expected gradients ${g.toFixed(2)} s/slice, partition ${p.toFixed(2)} s/slice, gradient/partition ${(g / p).toFixed(2)}\n`);
+  }
   writeFileSync(join(out, 'explain-bench.json'), JSON.stringify({ model, data, input: [c, n, n], sets: sets.map((s) => ({ name: s.name, slices: s.slices.map((x) => x.sop) })), options: o, rows }, null, 2) + '\n');
   process.stdout.write(`\ndeletion curves: ${join(out, 'deletion-<set>.png')}\nexample figures: ${join(out, 'examples')}/<set>_<SOPInstanceUID>_<method>.png\n`);
 }
