@@ -23,6 +23,8 @@ import { requestWindow } from './render.js';
 import { DecodePool } from './decode-pool.js';
 import { ServeStore, type StudyRow } from './store.js';
 import { checkParts, stageInstances, studyResult } from './uploads.js';
+import { type DimseOptions, startDimse } from './dimse.js';
+import { DEFAULT_QUIET_SECONDS, QuietTimers } from './quiet-timers.js';
 
 export interface ServeOptions {
   /** Model folder (model.json, model.onnx). */
@@ -47,12 +49,16 @@ export interface ServeOptions {
   concurrency?: number;
   /** Threads that check uploads and decode slices to show (default: one per core but one). */
   decodeThreads?: number;
+  /** Also take C-STORE (and C-ECHO) on the DICOM network; a study is analysed once quiet for quietSeconds (default 10). */
+  dimse?: DimseOptions & { quietSeconds?: number };
 }
 
 export interface Serve {
   app: FastifyInstance;
   store: ServeStore;
   queue: AnalysisQueue;
+  /** The DIMSE port, when the service listens on the DICOM network. */
+  dimsePort?: number;
   /** Stops listening, waits up to graceMs (default 8 s) for running analyses, and releases everything. */
   close(graceMs?: number): Promise<void>;
 }
@@ -131,21 +137,39 @@ export async function buildServer(o: ServeOptions): Promise<Serve> {
   app.get('/viewer.js', { schema: SCHEMAS.asset }, async (_req, reply) => reply.type('text/javascript; charset=utf-8').header('x-content-type-options', 'nosniff').send(VIEWER_SCRIPT));
   app.get('/viewer.css', { schema: SCHEMAS.asset }, async (_req, reply) => reply.type('text/css; charset=utf-8').header('x-content-type-options', 'nosniff').send(VIEWER_CSS));
 
-  app.post('/dicom-web/studies', { schema: SCHEMAS.stow }, async (req, reply) => {
-    const parts = splitMultipart(req.body as Buffer, multipartBoundary(req.headers['content-type']));
-    if (parts.length === 0) throw new RequestError(400, 'the body holds no parts');
+  /** Checks parts as uploads, refuses a study past maxInstances, stages and commits the accepted ones; returns what was stored and the studies it touched. */
+  const storeParts = async (parts: readonly { body: Uint8Array }[]) => {
     const { accepted, refused } = await checkParts(decoder, parts);
     for (const uid of new Set(accepted.map((s) => s.study))) {
       if (store.instancePaths(uid).length + accepted.filter((s) => s.study === uid).length > maxInstances) throw new RequestError(413, `study ${uid} would hold more than ${maxInstances} instances`);
     }
     const staged = await stageInstances(data, accepted);
-    const studies = store.commit(staged);
-    const stored = staged.moves.map((m) => m.instance);
+    return { refused, studies: store.commit(staged), stored: staged.moves.map((m) => m.instance) };
+  };
+
+  app.post('/dicom-web/studies', { schema: SCHEMAS.stow }, async (req, reply) => {
+    const parts = splitMultipart(req.body as Buffer, multipartBoundary(req.headers['content-type']));
+    if (parts.length === 0) throw new RequestError(400, 'the body holds no parts');
+    const { refused, studies, stored } = await storeParts(parts);
     const full = studies.filter((uid) => !queue.add(uid));
     if (full.length) return reply.code(503).send({ error: `the analysis queue is full (${queue.capacity} studies); stored, analysed later`, stored: stored.length });
     // STOW-RS: 200 all stored, 202 some refused, 409 none stored.
     return reply.code(refused.length === 0 ? 200 : stored.length ? 202 : 409).send({ stored: stored.map((s) => ({ sop: s.sop, study: s.study })), refused, studies });
   });
+
+  // DIMSE: C-STORE into the same store; a study is queued once no instance of it has arrived for quietSeconds.
+  const quiet = new QuietTimers((uid) => queue.add(uid), (o.dimse?.quietSeconds ?? DEFAULT_QUIET_SECONDS) * 1000);
+  const dimse = o.dimse
+    ? await startDimse(o.dimse, async (bytes) => {
+      try {
+        const { refused, studies } = await storeParts([{ body: bytes }]);
+        for (const uid of studies) quiet.touch(uid);
+        return refused.length ? { ok: false, reason: `${refused[0]!.code}: ${refused[0]!.reason}` } : { ok: true };
+      } catch (err) {
+        return { ok: false, reason: (err as Error).message };
+      }
+    })
+    : undefined;
 
   app.get('/api/studies', { schema: SCHEMAS.worklist }, async () => ({ studies: worklist(store) }));
 
@@ -177,8 +201,10 @@ export async function buildServer(o: ServeOptions): Promise<Serve> {
   });
 
   return {
-    app, store, queue,
+    app, store, queue, dimsePort: dimse?.port,
     async close(graceMs = 8000) {
+      dimse?.close();
+      quiet.clear();
       await app.close();
       // A study still running after graceMs stays 'running' in serve.db, and the next start queues it again.
       await Promise.race([queue.idle(), new Promise((r) => setTimeout(r, graceMs).unref())]);

@@ -17,6 +17,10 @@ interface ServeFlags {
   overlaySamples: number;
   redis?: string;
   concurrency?: number;
+  dimsePort?: number;
+  aeTitle: string;
+  dimseCallers?: string;
+  dimseQuiet: number;
 }
 
 /** Loopback only: 127.0.0.0/8, ::1 and localhost. */
@@ -39,16 +43,23 @@ export function registerServe(program: Command): void {
     .option('--decode-threads <n>', 'threads that check uploads and decode slices to show (default: one per core but one, which stays for the event loop)', intOption('--decode-threads'))
     .option('--redis <url>', 'analyse on ich worker processes through this Redis (redis://HOST:6379) instead of in this process; the workers must see --model and --data at the same paths')
     .option('--concurrency <n>', 'studies analysed at once (default 1 in this process, 8 with --redis)', intOption('--concurrency'))
+    .option('--dimse-port <n>', 'also listen on the DICOM network (DIMSE): C-STORE into the same store as STOW-RS, C-ECHO; same address as --host', intOption('--dimse-port', 0))
+    .option('--ae-title <aet>', 'our AE title: associations calling another are refused', 'ICHDETECT')
+    .option('--dimse-callers <aets>', 'calling AE titles allowed to associate, comma-separated (required off loopback; default on loopback: any)')
+    .option('--dimse-quiet <s>', 'seconds without a new instance after which a study received over DIMSE is analysed', intOption('--dimse-quiet'), 10)
     .option('--overlay-samples <n>', 'expected-gradient samples per overlay (more: smoother maps, slower first view)', intOption('--overlay-samples'), DEFAULT_OVERLAY_SAMPLES)
     .action(async (f: ServeFlags) => {
       if (!isLoopback(f.host) && !f.token) throw new Error(`--host ${f.host} is not loopback: give --token T, which every request must then carry`);
-      const serve = await buildServer({ model: f.model, data: f.data, token: f.token, maxUploadBytes: f.maxUploadMb * 2 ** 20, maxStudyInstances: f.maxStudyInstances, threads: f.threads, decodeThreads: f.decodeThreads, overlaySamples: f.overlaySamples, redis: f.redis, concurrency: f.concurrency });
+      const callers = f.dimseCallers?.split(',').map((a) => a.trim()).filter(Boolean);
+      if (f.dimsePort !== undefined && !isLoopback(f.host) && !callers?.length) throw new Error(`--host ${f.host} is not loopback: give --dimse-callers AET,… for the DICOM network too`);
+      const dimse = f.dimsePort === undefined ? undefined : { port: f.dimsePort, host: f.host, aeTitle: f.aeTitle, callers, quietSeconds: f.dimseQuiet };
+      const serve = await buildServer({ model: f.model, data: f.data, token: f.token, maxUploadBytes: f.maxUploadMb * 2 ** 20, maxStudyInstances: f.maxStudyInstances, threads: f.threads, decodeThreads: f.decodeThreads, overlaySamples: f.overlaySamples, redis: f.redis, concurrency: f.concurrency, dimse });
       const r = serve.store.recovery;
       if (r.finished || r.removedStaged || r.removedOrphans) {
         process.stderr.write(`ich serve: an earlier process ended mid-upload: ${r.finished} committed upload(s) moved into place, ${r.removedStaged} staged file(s) of uncommitted uploads and ${r.removedOrphans} file(s) without a database row removed\n`);
       }
       const address = await serve.app.listen({ host: f.host, port: f.port });
-      process.stdout.write(`ich serve: ${address} (model ${f.model}, data ${f.data}${f.redis ? ', analysed by ich worker processes' : ''}${f.token ? ', token required' : ''})\n`);
+      process.stdout.write(`ich serve: ${address} (model ${f.model}, data ${f.data}${f.redis ? ', analysed by ich worker processes' : ''}${f.token ? ', token required' : ''})${serve.dimsePort !== undefined ? `; DIMSE ${f.aeTitle}@${f.host}:${serve.dimsePort}` : ''}\n`);
       const stop = (signal: string) => {
         process.stderr.write(`ich serve: ${signal}, stopping\n`);
         // Whatever still holds on after 9.5 s (a stuck connection, a Redis that does not answer) does not keep the process.

@@ -1,0 +1,79 @@
+// ich serve on the DICOM network: dcmtk's echoscu and storescu (Debian dcmtk) against the service's
+// Storage SCP — AE titles checked at association, C-STORE into the same store as STOW-RS, a study
+// sent in two associations analysed once it is quiet, whole, with ich predict's probabilities.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { readDicomHeader } from '../../src/dicom/read.js';
+import { predictFiles } from '../../src/predict/predictor.js';
+import { buildServer, type Serve } from '../../src/serve/server.js';
+import { phantomModel } from '../helpers/phantom-model.js';
+import { TempDir } from '../helpers/paths.js';
+
+let tmp: TempDir;
+let model: string;
+let data: string;
+let serve: Serve;
+const QUIET_SECONDS = 2;
+
+/** A dcmtk tool run without blocking the event loop (the SCP answers in this process). */
+function dcmtk(tool: string, args: string[]): Promise<{ status: number; stderr: string }> {
+  return new Promise((done) => execFile(tool, args, { encoding: 'utf8', timeout: 60_000 }, (err, _stdout, stderr) => done({ status: err ? Number((err as { code?: number }).code ?? 1) : 0, stderr })));
+}
+
+/** storescu's flag proposing a compressed transfer syntax (it proposes uncompressed ones only by default). */
+const PROPOSE: Record<string, string> = { '1.2.840.10008.1.2.5': '--propose-rle', '1.2.840.10008.1.2.4.70': '--propose-lossless', '1.2.840.10008.1.2.4.80': '--propose-jls-lossless' };
+
+before(async () => {
+  tmp = new TempDir();
+  ({ data, model } = await phantomModel(tmp, { studies: 6, seed: 14, positiveShare: 0.5, epochs: 1 }));
+  serve = await buildServer({ model, data: tmp.file('serve'), threads: 1, dimse: { port: 0, aeTitle: 'ICHDETECT', callers: ['MODALITY', 'PACS'], quietSeconds: QUIET_SECONDS } });
+});
+after(async () => {
+  await serve?.close();
+  tmp.remove();
+});
+
+const address = () => ['127.0.0.1', String(serve.dimsePort)];
+
+test('C-ECHO from a known calling AE title succeeds; an unknown calling or called AE title is refused at association', async () => {
+  assert.equal((await dcmtk('echoscu', ['-aet', 'MODALITY', '-aec', 'ICHDETECT', ...address()])).status, 0);
+  const stranger = await dcmtk('echoscu', ['-aet', 'STRANGER', '-aec', 'ICHDETECT', ...address()]);
+  assert.notEqual(stranger.status, 0);
+  assert.match(stranger.stderr, /Calling AE Title Not Recognized/);
+  const wrongCalled = await dcmtk('echoscu', ['-aet', 'MODALITY', '-aec', 'SOMEONE', ...address()]);
+  assert.notEqual(wrongCalled.status, 0);
+  assert.match(wrongCalled.stderr, /Called AE Title Not Recognized/);
+  const refused = await dcmtk('storescu', ['-aet', 'STRANGER', '-aec', 'ICHDETECT', ...address(), join(data, 'images')]);
+  assert.notEqual(refused.status, 0);
+  assert.equal(serve.store.studies().length, 0, 'nothing stored from an unknown AE');
+});
+
+test('a study sent by C-STORE in two associations, in shuffled order, is analysed once it is quiet, whole, with ich predict’s probabilities', async () => {
+  const p = await predictFiles(model, [join(data, 'images')], { threads: 0 });
+  const studies = [...new Set(p.slices.map((s) => s.study))];
+  // A compressed study (storescu proposes its syntax) and an uncompressed one, when the phantoms have both.
+  const syntaxOf = (uid: string) => readDicomHeader(p.slices.find((s) => s.study === uid)!.path).header.transferSyntaxUID;
+  const picked = [studies.find((uid) => PROPOSE[syntaxOf(uid)]), studies.find((uid) => !PROPOSE[syntaxOf(uid)])].filter((u): u is string => u !== undefined);
+  assert.equal(picked.length, 2, 'a compressed and an uncompressed study');
+  for (const uid of picked) {
+    const files = p.slices.filter((s) => s.study === uid).map((s) => s.path).reverse();
+    const flag = PROPOSE[syntaxOf(uid)];
+    const send = (part: string[]) => dcmtk('storescu', ['-aet', 'PACS', '-aec', 'ICHDETECT', ...(flag ? [flag] : []), ...address(), ...part]);
+    const half = Math.ceil(files.length / 2);
+    const first = await send(files.slice(0, half));
+    assert.equal(first.status, 0, first.stderr);
+    assert.notEqual(serve.store.study(uid)?.status, 'done', 'not analysed while instances keep coming');
+    const second = await send(files.slice(half));
+    assert.equal(second.status, 0, second.stderr);
+    await new Promise((r) => setTimeout(r, QUIET_SECONDS * 1000 + 500));
+    await serve.queue.idle();
+    const row = serve.store.study(uid)!;
+    assert.equal(row.status, 'done', JSON.stringify(row).slice(0, 300));
+    const result = row.result as { slices: { sop: string; probs: number[] }[] };
+    assert.equal(result.slices.length, files.length, `${syntaxOf(uid)}: every instance analysed`);
+    const expected = new Map(p.slices.map((s) => [s.sop, s.probs]));
+    for (const s of result.slices) s.probs.forEach((v, j) => assert.ok(Math.abs(v - expected.get(s.sop)![j]!) < 1e-6, `${s.sop} label ${j}`));
+  }
+});
