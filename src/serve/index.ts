@@ -14,3 +14,5 @@ export { NOT_FOR_DIAGNOSTIC_USE } from './derived.js';
 export { SliceAttributions, notSliceWise, DEFAULT_OVERLAY_SAMPLES, type AttributionOptions } from './attributions.js';
 export { windowedSlice, blendOverlay, pngOf, type Overlay, type SliceImage } from './render.js';
 export { RemoteAnalysis, type RemoteAnalysisOptions } from './remote-analysis.js';
+export { startDimse, part10, type DimseOptions, type DimseServer, type StoreOutcome } from './dimse.js';
+export { QuietTimers, DEFAULT_QUIET_SECONDS } from './quiet-timers.js';
