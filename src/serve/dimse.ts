@@ -21,9 +21,11 @@ export interface DimseOptions {
   aeTitle: string;
   /** Calling AE titles allowed to associate (default: any). */
   callers?: readonly string[];
+  /** Largest instance taken, bytes (default 512 MiB): beyond it the data set is not kept and the C-STORE fails. */
+  maxInstanceBytes?: number;
 }
 
-/** What became of one C-STORE: stored, or refused with the reason (a DICOM failure status is sent back). */
+/** What became of one C-STORE: stored, or refused with the reason (status C000 "cannot understand" with the reason as its error comment). */
 export type StoreOutcome = { ok: true } | { ok: false; reason: string };
 
 export interface DimseServer {
@@ -32,14 +34,27 @@ export interface DimseServer {
   close(): void;
 }
 
+/** C-STORE failure statuses (PS3.4 B.2.3): Refused, Out of Resources; Error, Cannot Understand. */
+const OUT_OF_RESOURCES = 0xa700;
+const CANNOT_UNDERSTAND = 0xc000;
+
 /** Transfer syntaxes ichdetect decodes: of those a caller proposes for a context, the first it lists is taken (its own preference, so that nothing is transcoded). */
 const ACCEPTED_SYNTAXES = new Set(supportedTransferSyntaxes.map((t) => t.uid));
 
-/** A collecting stream for one C-STORE's data set. */
+/** A collecting stream for one C-STORE's data set, that stops keeping it past `limit` bytes. */
 class Collector extends Writable {
-  readonly chunks: Buffer[] = [];
+  chunks: Buffer[] = [];
+  bytes = 0;
+  constructor(private readonly limit: number) {
+    super();
+  }
+  get tooLarge(): boolean {
+    return this.bytes > this.limit;
+  }
   override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
-    this.chunks.push(chunk);
+    this.bytes += chunk.byteLength;
+    if (this.tooLarge) this.chunks = [];
+    else this.chunks.push(chunk);
     done();
   }
 }
@@ -54,6 +69,7 @@ export function part10(dataset: Uint8Array, sopClassUID: string, sopInstanceUID:
 export function startDimse(o: DimseOptions, store: (bytes: Uint8Array) => Promise<StoreOutcome>): Promise<DimseServer> {
   dimse.log.setLevel('silent');
   const callers = o.callers?.length ? new Set(o.callers.map((a) => a.trim())) : undefined;
+  const maxBytes = o.maxInstanceBytes ?? 512 * 2 ** 20;
 
   class StorageScp extends Scp {
     /** Raw data set bytes by the Writable that collected them, until cStoreRequest takes them. */
@@ -98,12 +114,13 @@ export function startDimse(o: DimseOptions, store: (bytes: Uint8Array) => Promis
     }
 
     override createStoreWritableStream(): Writable {
-      return new Collector();
+      return new Collector(maxBytes);
     }
 
     override createDatasetFromStoreWritableStream(writable: Writable, context: Parameters<InstanceType<typeof Scp>['createDatasetFromStoreWritableStream']>[1], callback: (dataset: InstanceType<typeof Dataset>) => void): void {
       const dataset = new Dataset({}, context.getAcceptedTransferSyntaxUid() ?? IMPLICIT_LITTLE_UID);
-      this.received.set(dataset, Buffer.concat((writable as Collector).chunks));
+      const collected = writable as Collector;
+      if (!collected.tooLarge) this.received.set(dataset, Buffer.concat(collected.chunks));
       callback(dataset);
     }
 
@@ -112,19 +129,20 @@ export function startDimse(o: DimseOptions, store: (bytes: Uint8Array) => Promis
       const dataset = request.getDataset();
       const bytes = dataset ? this.received.get(dataset) : undefined;
       if (!dataset || !bytes) {
-        response.setStatus(Status.ProcessingFailure);
+        response.setStatus(OUT_OF_RESOURCES);
+        response.setErrorComment(`instance larger than ${Math.round(maxBytes / 2 ** 20)} MiB`);
         callback(response);
         return;
       }
       const file = part10(bytes, request.getAffectedSopClassUid(), request.getAffectedSopInstanceUid(), dataset.getTransferSyntaxUid());
       store(file).then(
         (outcome) => {
-          response.setStatus(outcome.ok ? Status.Success : Status.ProcessingFailure);
+          response.setStatus(outcome.ok ? Status.Success : CANNOT_UNDERSTAND);
           if (!outcome.ok) response.setErrorComment(outcome.reason.slice(0, 64));
           callback(response);
         },
         () => {
-          response.setStatus(Status.ProcessingFailure);
+          response.setStatus(CANNOT_UNDERSTAND);
           callback(response);
         },
       );

@@ -160,7 +160,7 @@ export async function buildServer(o: ServeOptions): Promise<Serve> {
   // DIMSE: C-STORE into the same store; a study is queued once no instance of it has arrived for quietSeconds.
   const quiet = new QuietTimers((uid) => queue.add(uid), (o.dimse?.quietSeconds ?? DEFAULT_QUIET_SECONDS) * 1000);
   const dimse = o.dimse
-    ? await startDimse(o.dimse, async (bytes) => {
+    ? await startDimse({ maxInstanceBytes: o.maxUploadBytes, ...o.dimse }, async (bytes) => {
       try {
         const { refused, studies } = await storeParts([{ body: bytes }]);
         for (const uid of studies) quiet.touch(uid);

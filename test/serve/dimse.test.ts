@@ -9,7 +9,7 @@ import { readDicomHeader } from '../../src/dicom/read.js';
 import { predictFiles } from '../../src/predict/predictor.js';
 import { buildServer, type Serve } from '../../src/serve/server.js';
 import { phantomModel } from '../helpers/phantom-model.js';
-import { TempDir } from '../helpers/paths.js';
+import { pydicomFile, TempDir } from '../helpers/paths.js';
 
 let tmp: TempDir;
 let model: string;
@@ -75,5 +75,22 @@ test('a study sent by C-STORE in two associations, in shuffled order, is analyse
     assert.equal(result.slices.length, files.length, `${syntaxOf(uid)}: every instance analysed`);
     const expected = new Map(p.slices.map((s) => [s.sop, s.probs]));
     for (const s of result.slices) s.probs.forEach((v, j) => assert.ok(Math.abs(v - expected.get(s.sop)![j]!) < 1e-6, `${s.sop} label ${j}`));
+  }
+});
+
+test('an instance larger than the upload limit is not kept (Refused: out of resources), an MR is refused (cannot understand); nothing is stored', async () => {
+  const small = await buildServer({ model, data: tmp.file('serve-small'), threads: 1, maxUploadBytes: 2048, dimse: { port: 0, aeTitle: 'ICHDETECT', quietSeconds: QUIET_SECONDS } });
+  try {
+    const file = (await predictFiles(model, [join(data, 'images')], { threads: 0 })).slices.find((s) => !PROPOSE[readDicomHeader(s.path).header.transferSyntaxUID])!.path;
+    const r = await dcmtk('storescu', ['-v', '-aet', 'PACS', '-aec', 'ICHDETECT', '127.0.0.1', String(small.dimsePort), file]);
+    assert.match(r.stderr, /Received Store Response \(Refused: OutOfResources|0xa700/i, r.stderr);
+    assert.equal(small.store.studies().length, 0);
+    // A file that is no CT slice (an MR) is refused with "cannot understand" and the reason.
+    const before = serve.store.studies().length;
+    const mr = await dcmtk('storescu', ['-v', '-aet', 'PACS', '-aec', 'ICHDETECT', ...address(), pydicomFile('MR_small.dcm')]);
+    assert.match(mr.stderr, /Received Store Response \(Error: CannotUnderstand|0xc000/i, mr.stderr);
+    assert.equal(serve.store.studies().length, before);
+  } finally {
+    await small.close();
   }
 });
