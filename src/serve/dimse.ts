@@ -3,7 +3,6 @@
 // list is given, come from a known calling AE title; others are refused at association. Each stored
 // instance arrives as the data set bytes in the negotiated transfer syntax; it gets a File Meta
 // Information group (Part 10) and goes through the same checks as an upload.
-import type { Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import dimse from 'dcmjs-dimse';
 import { IMPLICIT_LITTLE_UID, supportedTransferSyntaxes } from '../dicom/syntax.js';
@@ -74,10 +73,6 @@ export function startDimse(o: DimseOptions, store: (bytes: Uint8Array) => Promis
   class StorageScp extends Scp {
     /** Raw data set bytes by the Writable that collected them, until cStoreRequest takes them. */
     private readonly received = new WeakMap<object, Uint8Array>();
-
-    constructor(socket: Socket, opts?: ConstructorParameters<typeof Scp>[1]) {
-      super(socket, opts);
-    }
 
     override associationRequested(association: Parameters<InstanceType<typeof Scp>['associationRequested']>[0]): void {
       if (association.getCalledAeTitle().trim() !== o.aeTitle) {

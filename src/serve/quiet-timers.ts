@@ -21,11 +21,6 @@ export class QuietTimers {
     }, this.quietMs));
   }
 
-  /** Keys whose timer is running. */
-  get waiting(): number {
-    return this.timers.size;
-  }
-
   clear(): void {
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
