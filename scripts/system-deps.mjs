@@ -11,6 +11,7 @@ export const SYSTEM_PACKAGES = {
   'python3-gdcm': "pydicom's JPEG 2000 and JPEG-LS decoding (reference)",
   'python3-numpy': 'the Python references',
   dcmtk: 'transfer-syntax variants, dsrdump, dcmodify, storescu/storescp',
+  dicom3tools: "dciodvfy, the IOD check of every object ichdetect writes",
   'python3-onnx': "the ONNX checker on every emitted graph",
   'python3-sklearn': 'the metric references (ROC AUC, log loss)',
   'redis-server': 'the queue tests (a server on loopback)',

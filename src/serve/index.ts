@@ -7,10 +7,14 @@ export { splitMultipart, multipartBoundary, stowRequest, RequestError, type Body
 export { AnalysisQueue } from './analysis-queue.js';
 export { pacsPull, findStudies, existingReport, type PullOptions, type PulledStudy } from './pacs.js';
 export { DicomWeb } from './dicomweb.js';
-export { pushAnalysis, type PushedInstances, type PushInput } from './push.js';
-export { reportSr, reportedProbabilities, topSubtype, COMPREHENSIVE_SR_UID, type ReportInput } from './report-sr.js';
-export { secondaryCapture, SECONDARY_CAPTURE_UID, type CaptureInput } from './secondary-capture.js';
-export { NOT_FOR_DIAGNOSTIC_USE } from './derived.js';
+export { pushAnalysis, resultObjects, type PushedInstances, type PushInput, type ResultSink } from './push.js';
+export { measurementReport, trackingUid, COMPREHENSIVE_SR_UID, type ReportInput } from './results/measurement-report.js';
+export { parametricMap, PARAMETRIC_MAP_UID, type MapInput, type MapFrame } from './results/parametric-map.js';
+export { keyObjectSelection, KEY_OBJECT_SELECTION_UID, type KeyObjectInput } from './results/key-objects.js';
+export { keySlices, reportedProbabilities, topSubtype, OPERATING_POINT, type KeySlice } from './results/key-slices.js';
+export { FINDINGS } from './results/codes.js';
+export { secondaryCapture, SECONDARY_CAPTURE_UID, type CaptureInput } from './results/secondary-capture.js';
+export { NOT_FOR_DIAGNOSTIC_USE } from './results/derived.js';
 export { SliceAttributions, notSliceWise, DEFAULT_OVERLAY_SAMPLES, type AttributionOptions } from './attributions.js';
 export { windowedSlice, blendOverlay, pngOf, type Overlay, type SliceImage } from './render.js';
 export { RemoteAnalysis, type RemoteAnalysisOptions } from './remote-analysis.js';

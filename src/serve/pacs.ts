@@ -1,6 +1,6 @@
 // `ich pacs pull`: studies from a PACS over DICOMweb (dicomweb.ts) — found by QIDO-RS (CT studies,
 // optionally since a date), retrieved by WADO-RS, stored as the service stores uploads, analysed
-// with a model folder, and with `push` stored back by STOW-RS as an SR and a Secondary Capture (push.ts).
+// with a model folder, and with `push` stored back (push.ts): by STOW-RS, or by C-STORE to `pushTo`.
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -10,7 +10,7 @@ import { type StudyPrediction } from '../predict/studies.js';
 import { SliceAttributions } from './attributions.js';
 import type { DicomJson } from 'dicomweb-client';
 import { DicomWeb, jsonValue } from './dicomweb.js';
-import { ALGORITHM_NAME, ALGORITHM_VERSION } from './report-sr.js';
+import { DCM } from './results/codes.js';
 import { type PushedInstances, pushAnalysis } from './push.js';
 import { DecodePool } from './decode-pool.js';
 import { checkParts, type RefusedInstance, studyResult, writeInstances } from './uploads.js';
@@ -57,9 +57,12 @@ async function retrieveCt(pacs: DicomWeb, study: string): Promise<Buffer[]> {
   return parts;
 }
 
-/** A text item's value in an SR content sequence (DICOM JSON), by the concept's code value. */
-function srText(items: DicomJson[], code: string): unknown {
-  return jsonValue(items.find((i) => jsonValue(jsonValue(i, '0040A043') as DicomJson, '00080100') === code), '0040A160');
+/** The values of the TEXT items of an SR content tree (DICOM JSON) whose concept has code value `code`, at any depth. */
+function srTexts(items: DicomJson[], code: string): unknown[] {
+  return items.flatMap((i) => [
+    ...(jsonValue(jsonValue(i, '0040A043') as DicomJson, '00080100') === code ? [jsonValue(i, '0040A160')] : []),
+    ...srTexts((i['0040A730']?.Value ?? []) as DicomJson[], code),
+  ]);
 }
 
 /** The SOPInstanceUID of an SR in the study that this model (name and version) already made, if any. */
@@ -69,7 +72,7 @@ export async function existingReport(pacs: DicomWeb, study: string, model: { nam
     if (typeof series !== 'string') continue;
     for (const sr of await pacs.seriesMetadata(study, series)) {
       const items = (sr['0040A730']?.Value ?? []) as DicomJson[];
-      if (srText(items, ALGORITHM_NAME) === model.name && srText(items, ALGORITHM_VERSION) === model.created) return jsonValue(sr, '00080018') as string;
+      if (srTexts(items, DCM.algorithmName.CodeValue).includes(model.name) && srTexts(items, DCM.algorithmVersion.CodeValue).includes(model.created)) return jsonValue(sr, '00080018') as string;
     }
   }
   return undefined;

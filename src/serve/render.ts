@@ -55,6 +55,13 @@ function overlayRow(o: Overlay, rows: number, columns: number, y: number, out: F
   }
 }
 
+/** The overlay's values on the slice's own grid (rows × columns, row-major), as blendOverlay draws them. */
+export function overlayOnGrid(o: Overlay, rows: number, columns: number): Float32Array {
+  const out = new Float32Array(rows * columns);
+  for (let y = 0; y < rows; y++) overlayRow(o, rows, columns, y, out.subarray(y * columns, (y + 1) * columns));
+  return out;
+}
+
 /** Blends `overlay` over the grey RGBA image in place, as shapColor does: opacity |v| / limit of red (v > 0) or blue (v < 0). */
 export function blendOverlay(img: SliceImage, overlay: Overlay): void {
   const { rgba, rows, columns } = img;

@@ -39,7 +39,21 @@ declare module 'dcmjs' {
     setLevel(level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent'): void;
     getLogger(name: string): Logger;
   }
+  /** A coded concept of dcmjs's SR helpers: CodeValue, CodingSchemeDesignator, CodeMeaning. */
+  export class CodedConcept {
+    constructor(o: { value: string; schemeDesignator: string; meaning: string });
+    CodeValue: string;
+    CodingSchemeDesignator: string;
+    CodeMeaning: string;
+  }
+  type Concept = { CodeValue: string; CodingSchemeDesignator: string; CodeMeaning: string };
+  /** dcmjs's SR content items (naturalized objects): relationship, value type, concept name and value. */
+  type ContentItem = new (o: { name: Concept; relationshipType: string; value?: unknown; unit?: Concept; referencedSOPClassUID?: string; referencedSOPInstanceUID?: string }) => object;
   const dcmjs: {
+    sr: {
+      coding: { CodedConcept: typeof CodedConcept };
+      valueTypes: Record<'CodeContentItem' | 'ContainerContentItem' | 'ImageContentItem' | 'NumContentItem' | 'TextContentItem' | 'UIDRefContentItem', ContentItem>;
+    };
     data: {
       DicomDict: typeof DicomDict;
       DicomMetaDictionary: typeof DicomMetaDictionary;

