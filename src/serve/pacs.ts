@@ -11,7 +11,8 @@ import { SliceAttributions } from './attributions.js';
 import type { DicomJson } from 'dicomweb-client';
 import { DicomWeb, jsonValue } from './dicomweb.js';
 import { DCM } from './results/codes.js';
-import { type PushedInstances, pushAnalysis } from './push.js';
+import { type PushedInstances, pushAnalysis, type ResultSink } from './push.js';
+import { DimseSink, parseDimseTarget } from './dimse-push.js';
 import { DecodePool } from './decode-pool.js';
 import { checkParts, type RefusedInstance, studyResult, writeInstances } from './uploads.js';
 
@@ -28,8 +29,10 @@ export interface PullOptions {
   /** Bearer token for the PACS, when it needs one. */
   token?: string;
   threads?: number;
-  /** Store each analysed study's SR and key-slice Secondary Capture back into the PACS. */
-  push?: boolean;
+  /** Store each analysed study's results back (SR, Parametric Map, KOS, Secondary Capture): `true` into the PACS by STOW-RS, or `dimse://AET@host:port` by C-STORE. */
+  push?: boolean | string;
+  /** Our calling AE title for a DIMSE push (default ICHDETECT). */
+  aeTitle?: string;
   /** Expected-gradient samples of the pushed key slice's overlay (default DEFAULT_OVERLAY_SAMPLES). */
   overlaySamples?: number;
   onStudy?: (uid: string, done: number, total: number) => void;
@@ -91,6 +94,7 @@ export async function pacsPull(o: PullOptions): Promise<PulledStudy[]> {
   const out = resolve(o.out);
   const uids = o.study ? [o.study] : await findStudies(o.url, o);
   const pacs = new DicomWeb(o.url, o.token);
+  const sink: ResultSink = typeof o.push === 'string' ? new DimseSink(parseDimseTarget(o.push), o.aeTitle) : pacs;
   const predictor = await Predictor.open(o.model, { threads: o.threads });
   const decoder = new DecodePool();
   const attributions = o.push ? new SliceAttributions(o.model, out, { samples: o.overlaySamples, threads: o.threads, decoder }) : undefined;
@@ -105,7 +109,7 @@ export async function pacsPull(o: PullOptions): Promise<PulledStudy[]> {
       const analysed = new Set(prediction.slices.map((x) => x.sop));
       const model = { name: prediction.card.architecture.name, created: prediction.card.created };
       const reported = attributions && study ? await existingReport(pacs, uid, model) : undefined;
-      const pushed = attributions && study && !reported ? await pushAnalysis(pacs, { study, model, analysed: stored.filter((x) => analysed.has(x.sop)), attributions }) : undefined;
+      const pushed = attributions && study && !reported ? await pushAnalysis(sink, { study, model, analysed: stored.filter((x) => analysed.has(x.sop)), attributions }) : undefined;
       mkdirSync(join(out, 'results'), { recursive: true });
       const result = join(out, 'results', `${createHash('sha256').update(uid).digest('hex').slice(0, 16)}.json`);
       const pushInfo = { ...(pushed ? { pushed } : {}), ...(reported ? { alreadyReported: reported } : {}) };

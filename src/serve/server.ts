@@ -25,6 +25,8 @@ import { ServeStore, type StudyRow } from './store.js';
 import { checkParts, stageInstances, studyResult } from './uploads.js';
 import { type DimseOptions, startDimse } from './dimse.js';
 import { DEFAULT_QUIET_SECONDS, QuietTimers } from './quiet-timers.js';
+import { DimseSink, parseDimseTarget } from './dimse-push.js';
+import { StudyPusher } from './study-push.js';
 
 export interface ServeOptions {
   /** Model folder (model.json, model.onnx). */
@@ -51,6 +53,9 @@ export interface ServeOptions {
   decodeThreads?: number;
   /** Also take C-STORE (and C-ECHO) on the DICOM network; a study is analysed once quiet for quietSeconds (default 10). */
   dimse?: DimseOptions & { quietSeconds?: number };
+  /** Push each analysed study's results (SR, Parametric Map, KOS, Secondary Capture) by C-STORE to `dimse://AET@host:port`, calling as pushAeTitle (default: dimse.aeTitle, else ICHDETECT). */
+  push?: string;
+  pushAeTitle?: string;
 }
 
 export interface Serve {
@@ -99,6 +104,7 @@ export async function buildServer(o: ServeOptions): Promise<Serve> {
   const decoder = new DecodePool(o.decodeThreads);
   const attributions = new SliceAttributions(model, data, { samples: o.overlaySamples, threads: o.threads, decoder });
   const maxInstances = o.maxStudyInstances ?? 2000;
+  const pusher = o.push ? new StudyPusher(new DimseSink(parseDimseTarget(o.push), o.pushAeTitle ?? o.dimse?.aeTitle), store, attributions) : undefined;
   const queue = new AnalysisQueue(async (uid) => {
     store.setStatus(uid, 'running');
     try {
@@ -107,7 +113,8 @@ export async function buildServer(o: ServeOptions): Promise<Serve> {
       const result = studyResult(r);
       // A study whose slices all fail input conformance is done: its answer is "not analysed", with the reason.
       const answered = r.slices.length > 0 || r.notAnalysed.length > 0;
-      store.setStatus(uid, answered ? 'done' : 'failed', answered ? { result } : { error: 'no instance of the study could be analysed' });
+      const pushed = answered ? await pusher?.push(uid, r) : undefined;
+      store.setStatus(uid, answered ? 'done' : 'failed', answered ? { result: { ...result, ...pushed } } : { error: 'no instance of the study could be analysed' });
     } catch (err) {
       store.setStatus(uid, 'failed', { error: (err as Error).message });
     }

@@ -1,5 +1,6 @@
 // What `ich serve` keeps across restarts (DATA/serve.db): the instances received, each study's
-// analysis status and, once analysed, its per-slice and study-level results.
+// analysis status and, once analysed, its per-slice and study-level results, and the results pushed
+// back to a PACS (by study and content: model and instances analysed).
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -30,6 +31,13 @@ CREATE INDEX IF NOT EXISTS instances_study ON instances (study);
 CREATE TABLE IF NOT EXISTS staged (
   dir TEXT PRIMARY KEY,
   moves TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS pushes (
+  study TEXT NOT NULL,
+  content TEXT NOT NULL,
+  pushed TEXT NOT NULL,
+  pushed_at TEXT NOT NULL,
+  PRIMARY KEY (study, content)
 );
 CREATE TABLE IF NOT EXISTS studies (
   uid TEXT PRIMARY KEY,
@@ -153,6 +161,16 @@ export class ServeStore {
   /** Studies left queued or running by an earlier process (to queue again on start). */
   unfinished(): string[] {
     return (this.db.prepare(`SELECT uid FROM studies WHERE status IN ('queued', 'running') ORDER BY updated_at`).all() as { uid: string }[]).map((r) => r.uid);
+  }
+
+  /** What was pushed for this study and content key (the model and the instances it analysed), if anything. */
+  pushed(study: string, content: string): unknown {
+    const row = this.db.prepare('SELECT pushed FROM pushes WHERE study = ? AND content = ?').get(study, content) as { pushed: string } | undefined;
+    return row && (JSON.parse(row.pushed) as unknown);
+  }
+
+  recordPush(study: string, content: string, pushed: unknown): void {
+    this.db.prepare('INSERT OR REPLACE INTO pushes (study, content, pushed, pushed_at) VALUES (?, ?, ?, ?)').run(study, content, JSON.stringify(pushed), new Date().toISOString());
   }
 
   close(): void {

@@ -14,6 +14,10 @@ export interface PacsFixture {
   tmp: TempDir;
   /** DICOMweb root. */
   url: string;
+  /** Orthanc's REST root. */
+  rest: string;
+  /** Orthanc's DICOM port (AE title ORTHANC). */
+  dicomPort: number;
   /** Model folder trained on the phantom studies. */
   model: string;
   /** Every phantom study's files by StudyInstanceUID, in the order the first `uploaded` went into the PACS. */
@@ -41,7 +45,7 @@ export async function pacsFixture(upload: number): Promise<PacsFixture> {
   const [http, dicom] = [await freePort(), await freePort()];
   const config = tmp.file('orthanc.json');
   writeFileSync(config, JSON.stringify({
-    Name: 'ichdetect-test', StorageDirectory: tmp.file('orthanc-db'), IndexDirectory: tmp.file('orthanc-db'), HttpPort: http, DicomPort: dicom,
+    Name: 'ichdetect-test', DicomAet: 'ORTHANC', StorageDirectory: tmp.file('orthanc-db'), IndexDirectory: tmp.file('orthanc-db'), HttpPort: http, DicomPort: dicom,
     RemoteAccessAllowed: false, AuthenticationEnabled: false, DicomWeb: { Enable: true, Root: '/dicom-web/' },
     Plugins: ['/usr/share/orthanc/plugins/libOrthancDicomWeb.so', '/usr/share/orthanc/plugins/libOrthancGdcm.so'],
   }));
@@ -61,7 +65,7 @@ export async function pacsFixture(upload: number): Promise<PacsFixture> {
     for (const uid of uploaded) {
       for (const f of studies.get(uid)!) assert.ok((await fetch(`${base}/instances`, { method: 'POST', body: readFileSync(f) })).ok);
     }
-    return { tmp, url: `${base}/dicom-web`, model, studies, uploaded, close };
+    return { tmp, url: `${base}/dicom-web`, rest: base, dicomPort: dicom, model, studies, uploaded, close };
   } catch (err) {
     close();
     throw err;

@@ -11,7 +11,7 @@ export function registerPacs(program: Command): void {
   const pacs = program.command('pacs').description('work with a PACS over DICOMweb');
   pacs
     .command('pull')
-    .description('find CT studies (QIDO-RS), retrieve them (WADO-RS) and analyse them; results in OUT/results/, studies listed most urgent first; with --push, store each result back (STOW-RS) as a Comprehensive SR and a Secondary Capture of the key slice')
+    .description('find CT studies (QIDO-RS), retrieve them (WADO-RS) and analyse them; results in OUT/results/, studies listed most urgent first; with --push, store each result back (STOW-RS, or C-STORE with --push dimse://AET@host:port): a TID 1500 SR, a Parametric Map of the attributions, a Key Object Selection and a Secondary Capture of the key slice')
     .requiredOption('--url <url>', 'DICOMweb root, e.g. http://127.0.0.1:8042/dicom-web')
     .requiredOption('--model <dir>', 'model folder (model.json, model.onnx)')
     .option('--study <uid>', 'one study (default: every CT study)')
@@ -19,7 +19,8 @@ export function registerPacs(program: Command): void {
     .option('--out <dir>', 'retrieved instances and results', '.ich-pacs')
     .option('--token <t>', 'bearer token for the PACS')
     .option('--threads <n>', 'decoding and inference threads', intOption('--threads', 0))
-    .option('--push', 'store each analysed study back into the PACS: an SR of the probabilities and a key-slice Secondary Capture with its attribution overlay (not for diagnostic use)')
+    .option('--push [dimse://AET@host:port]', 'store each analysed study\'s results back (not for diagnostic use): into the PACS by STOW-RS, or by C-STORE to the DIMSE peer given')
+    .option('--ae-title <aet>', 'our calling AE title for a DIMSE push', 'ICHDETECT')
     .option('--overlay-samples <n>', 'expected-gradient samples of the pushed overlay', intOption('--overlay-samples'), DEFAULT_OVERLAY_SAMPLES)
     .option('--json', 'print the pulled studies as one JSON object')
     .action(async (f: PullFlags) => {
@@ -32,6 +33,6 @@ export function registerPacs(program: Command): void {
         return;
       }
       process.stdout.write(`pulled ${studies.length} studies from ${f.url}, most urgent first:\n`);
-      for (const s of studies) process.stdout.write(`  ${s.studyInstanceUID}  P(any) ${s.study ? triageAny(s.study).toFixed(3) : '–'}  ${s.instances} instances${s.refused.length ? `, ${s.refused.length} refused` : ''}  ${s.result}${s.pushed ? `  pushed SR ${s.pushed.sr}, SC ${s.pushed.secondaryCapture}` : ''}${s.alreadyReported ? `  already reported by this model (SR ${s.alreadyReported}), not pushed again` : ''}\n`);
+      for (const s of studies) process.stdout.write(`  ${s.studyInstanceUID}  P(any) ${s.study ? triageAny(s.study).toFixed(3) : '–'}  ${s.instances} instances${s.refused.length ? `, ${s.refused.length} refused` : ''}  ${s.result}${s.pushed ? `  pushed SR ${s.pushed.sr}, SC ${s.pushed.secondaryCapture}${s.pushed.parametricMap ? `, PM ${s.pushed.parametricMap}` : ''}${s.pushed.keyObjects ? `, KOS ${s.pushed.keyObjects}` : ''}` : ''}${s.alreadyReported ? `  already reported by this model (SR ${s.alreadyReported}), not pushed again` : ''}\n`);
     });
 }

@@ -21,6 +21,7 @@ interface ServeFlags {
   aeTitle: string;
   dimseCallers?: string;
   dimseQuiet: number;
+  push?: string;
 }
 
 /** Loopback only: 127.0.0.0/8, ::1 and localhost. */
@@ -46,6 +47,7 @@ export function registerServe(program: Command): void {
     .option('--dimse-port <n>', 'also listen on the DICOM network (DIMSE): C-STORE into the same store as STOW-RS, C-ECHO; same address as --host', intOption('--dimse-port', 0))
     .option('--ae-title <aet>', 'our AE title: associations calling another are refused', 'ICHDETECT')
     .option('--dimse-callers <aets>', 'calling AE titles allowed to associate, comma-separated (required off loopback; default on loopback: any)')
+    .option('--push <dimse://AET@host:port>', 'store each analysed study\'s results (TID 1500 SR, Parametric Map, Key Object Selection, Secondary Capture; not for diagnostic use) by C-STORE, calling as --ae-title')
     .option('--dimse-quiet <s>', 'seconds without a new instance after which a study received over DIMSE is analysed', intOption('--dimse-quiet'), 10)
     .option('--overlay-samples <n>', 'expected-gradient samples per overlay (more: smoother maps, slower first view)', intOption('--overlay-samples'), DEFAULT_OVERLAY_SAMPLES)
     .action(async (f: ServeFlags) => {
@@ -53,13 +55,13 @@ export function registerServe(program: Command): void {
       const callers = f.dimseCallers?.split(',').map((a) => a.trim()).filter(Boolean);
       if (f.dimsePort !== undefined && !isLoopback(f.host) && !callers?.length) throw new Error(`--host ${f.host} is not loopback: give --dimse-callers AET,… for the DICOM network too`);
       const dimse = f.dimsePort === undefined ? undefined : { port: f.dimsePort, host: f.host, aeTitle: f.aeTitle, callers, quietSeconds: f.dimseQuiet };
-      const serve = await buildServer({ model: f.model, data: f.data, token: f.token, maxUploadBytes: f.maxUploadMb * 2 ** 20, maxStudyInstances: f.maxStudyInstances, threads: f.threads, decodeThreads: f.decodeThreads, overlaySamples: f.overlaySamples, redis: f.redis, concurrency: f.concurrency, dimse });
+      const serve = await buildServer({ model: f.model, data: f.data, token: f.token, maxUploadBytes: f.maxUploadMb * 2 ** 20, maxStudyInstances: f.maxStudyInstances, threads: f.threads, decodeThreads: f.decodeThreads, overlaySamples: f.overlaySamples, redis: f.redis, concurrency: f.concurrency, dimse, push: f.push, pushAeTitle: f.aeTitle });
       const r = serve.store.recovery;
       if (r.finished || r.removedStaged || r.removedOrphans) {
         process.stderr.write(`ich serve: an earlier process ended mid-upload: ${r.finished} committed upload(s) moved into place, ${r.removedStaged} staged file(s) of uncommitted uploads and ${r.removedOrphans} file(s) without a database row removed\n`);
       }
       const address = await serve.app.listen({ host: f.host, port: f.port });
-      process.stdout.write(`ich serve: ${address} (model ${f.model}, data ${f.data}${f.redis ? ', analysed by ich worker processes' : ''}${f.token ? ', token required' : ''})${serve.dimsePort !== undefined ? `; DIMSE ${f.aeTitle}@${f.host}:${serve.dimsePort}` : ''}\n`);
+      process.stdout.write(`ich serve: ${address} (model ${f.model}, data ${f.data}${f.redis ? ', analysed by ich worker processes' : ''}${f.token ? ', token required' : ''})${serve.dimsePort !== undefined ? `; DIMSE ${f.aeTitle}@${f.host}:${serve.dimsePort}` : ''}${f.push ? `; results pushed to ${f.push}` : ''}\n`);
       const stop = (signal: string) => {
         process.stderr.write(`ich serve: ${signal}, stopping\n`);
         // Whatever still holds on after 9.5 s (a stuck connection, a Redis that does not answer) does not keep the process.
