@@ -41,6 +41,8 @@ export class DimseSink implements ResultSink {
   store(instances: readonly Uint8Array[]): Promise<string[]> {
     const { host, port, aeTitle } = this.target;
     const where = `C-STORE to ${aeTitle}@${host}:${port}`;
+    // dcmjs-dimse logs every PDU to stdout; what goes wrong is in the error instead.
+    dimse.log.setLevel('silent');
     return new Promise((resolve, reject) => {
       const client = new Client();
       const stored: string[] = [];

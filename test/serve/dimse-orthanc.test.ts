@@ -4,9 +4,10 @@
 // Capture back (--push dimse://ORTHANC@…); the test reads them from Orthanc over DICOMweb and checks
 // probabilities (equal to ich predict's), references and pixel values. A second send of the same
 // study gives no second report; a study whose instances trickle in over a minute, shuffled, is
-// analysed once, whole; an unknown calling AE title is refused.
+// analysed once, whole; an unknown calling AE title is refused. ich pacs pull pushes by C-STORE too.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { LABELS } from '../../src/data/labels.js';
 import { readDataset, readInstance } from '../../src/dicom/naturalized.js';
@@ -20,6 +21,7 @@ import { keySlices, reportedProbabilities } from '../../src/serve/results/key-sl
 import { buildServer, type Serve } from '../../src/serve/server.js';
 import { type PacsFixture, pacsFixture } from '../helpers/orthanc.js';
 import { reportedGroups } from '../helpers/sr.js';
+import { runCli } from '../helpers/hu.js';
 
 const SAMPLES = 4;
 const QUIET_SECONDS = 6;
@@ -177,4 +179,19 @@ test('a study whose instances arrive one by one over a minute, shuffled, is anal
   const result = serve.store.study(uid)!.result as { slices: unknown[] };
   assert.equal(result.slices.length, files.length, 'whole');
   assert.ok(span >= 60_000, `sent over ${span} ms`);
+});
+
+test('ich pacs pull --push dimse://ORTHANC@… pulls by DICOMweb and stores the results back by C-STORE', async () => {
+  const uid = [...pacs.studies.keys()].reverse().find((u) => !pacs.uploaded.includes(u))!;
+  for (const f of pacs.studies.get(uid)!) assert.ok((await fetch(`${pacs.rest}/instances`, { method: 'POST', body: readFileSync(f) })).ok);
+  const push = `dimse://ORTHANC@127.0.0.1:${pacs.dicomPort}`;
+  const cli = runCli(['pacs', 'pull', '--url', pacs.url, '--model', pacs.model, '--study', uid, '--out', pacs.tmp.file('pull-dimse'), '--threads', '1', '--push', push, '--overlay-samples', String(SAMPLES), '--json']);
+  assert.equal(cli.status, 0, cli.stderr);
+  const [pulled] = (JSON.parse(cli.stdout) as { studies: { pushed: PushedInstances }[] }).studies;
+  assert.ok(pulled?.pushed.parametricMap && pulled.pushed.keyObjects);
+  assert.deepEqual((await instancesOf(uid, '1.2.840.10008.5.1.4.1.1.88.33')).map((d) => d.SOPInstanceUID), [pulled.pushed.sr]);
+  assert.deepEqual((await instancesOf(uid, '1.2.840.10008.5.1.4.1.1.30')).map((d) => d.SOPInstanceUID), [pulled.pushed.parametricMap]);
+  const bad = runCli(['pacs', 'pull', '--url', pacs.url, '--model', pacs.model, '--study', uid, '--out', pacs.tmp.file('pull-bad'), '--push', 'dimse://ORTHANC@127.0.0.1']);
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /dimse:\/\/ORTHANC@127\.0\.0\.1: expected dimse:\/\/AET@host:port/);
 });
