@@ -64,19 +64,19 @@ export function overlayOnGrid(o: Overlay, rows: number, columns: number): Float3
 
 /** Blends `overlay` over the grey RGBA image in place, as shapColor does: opacity |v| / limit of red (v > 0) or blue (v < 0). */
 export function blendOverlay(img: SliceImage, overlay: Overlay): void {
-  const { rgba, rows, columns } = img;
-  const row = new Float32Array(columns);
-  const limit = overlay.limit;
-  for (let y = 0; y < rows; y++) {
-    overlayRow(overlay, rows, columns, y, row);
-    for (let x = 0, o = y * columns * 4; x < columns; x++, o += 4) {
-      const v = row[x]!;
-      const a = limit > 0 && Number.isFinite(v) ? Math.min(1, Math.abs(v) / limit) : 0;
-      const c = v > 0 ? SHAP_RED : SHAP_BLUE;
-      rgba[o] = rgba[o]! * (1 - a) + c[0] * a;
-      rgba[o + 1] = rgba[o + 1]! * (1 - a) + c[1] * a;
-      rgba[o + 2] = rgba[o + 2]! * (1 - a) + c[2] * a;
-    }
+  blendValues(img, overlayOnGrid(overlay, img.rows, img.columns), overlay.limit);
+}
+
+/** Blends values on the image's own grid (rows × columns) over it in place: opacity |v| / limit of red (v > 0) or blue (v < 0). */
+export function blendValues(img: SliceImage, values: Float32Array, limit: number): void {
+  const { rgba } = img;
+  for (let i = 0, o = 0; i < values.length; i++, o += 4) {
+    const v = values[i]!;
+    const a = limit > 0 && Number.isFinite(v) ? Math.min(1, Math.abs(v) / limit) : 0;
+    const c = v > 0 ? SHAP_RED : SHAP_BLUE;
+    rgba[o] = rgba[o]! * (1 - a) + c[0] * a;
+    rgba[o + 1] = rgba[o + 1]! * (1 - a) + c[1] * a;
+    rgba[o + 2] = rgba[o + 2]! * (1 - a) + c[2] * a;
   }
 }
 
