@@ -64,7 +64,7 @@ for (const [k, f] of frames.entries()) {
   blendValues(img, f.values, absPercentile([f.values], SHAP_LIMIT_PERCENTILE));
   const x = gap + (k + 1) * (size + gap);
   draw(img, x);
-  panelTitle(fig, x, PANEL_TITLE_HEIGHT, size, `Parametric Map frame ${k + 1}: ${f.label}`, f.explanation);
+  panelTitle(fig, x, PANEL_TITLE_HEIGHT, size, `PM frame ${k + 1}: ${f.label.replace(/ attribution$/, "")}`, f.explanation);
 }
 writePng(o.out, toPng(fig));
 process.stdout.write(`${o.out}: ${frames.length} of ${pm.NumberOfFrames} frames, ${rows}×${columns} float32, study ${study.studyInstanceUID}\n`);

@@ -20,3 +20,5 @@ export { windowedSlice, blendOverlay, pngOf, type Overlay, type SliceImage } fro
 export { RemoteAnalysis, type RemoteAnalysisOptions } from './remote-analysis.js';
 export { startDimse, part10, type DimseOptions, type DimseServer, type StoreOutcome } from './dimse.js';
 export { QuietTimers, DEFAULT_QUIET_SECONDS } from './quiet-timers.js';
+export { DimseSink, parseDimseTarget, type DimseTarget } from './dimse-push.js';
+export { StudyPusher, type PushOutcome } from './study-push.js';

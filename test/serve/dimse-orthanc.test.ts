@@ -6,7 +6,6 @@
 // study gives no second report; a study whose instances trickle in over a minute, shuffled, is
 // analysed once, whole; an unknown calling AE title is refused. ich pacs pull pushes by C-STORE too.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { LABELS } from '../../src/data/labels.js';
@@ -22,6 +21,7 @@ import { buildServer, type Serve } from '../../src/serve/server.js';
 import { type PacsFixture, pacsFixture } from '../helpers/orthanc.js';
 import { reportedGroups } from '../helpers/sr.js';
 import { runCli } from '../helpers/hu.js';
+import { dcmtkAsync as dcmtk, PROPOSE } from '../helpers/dcmtk.js';
 
 const SAMPLES = 4;
 const QUIET_SECONDS = 6;
@@ -50,10 +50,6 @@ after(async () => {
   pacs?.close();
 });
 
-/** A dcmtk tool run without blocking the event loop (the SCP answers in this process). */
-function dcmtk(tool: string, args: string[]): Promise<{ status: number; stderr: string }> {
-  return new Promise((done) => execFile(tool, args, { encoding: 'utf8', timeout: 60_000 }, (err, _stdout, stderr) => done({ status: err ? Number((err as { code?: number }).code ?? 1) : 0, stderr })));
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -161,7 +157,6 @@ test('a study whose instances arrive one by one over a minute, shuffled, is anal
     const j = (i * 7919) % (i + 1);
     [files[i], files[j]] = [files[j]!, files[i]!];
   }
-  const propose: Record<string, string> = { '1.2.840.10008.1.2.5': '--propose-rle', '1.2.840.10008.1.2.4.70': '--propose-lossless', '1.2.840.10008.1.2.4.80': '--propose-jls-lossless' };
   const syntax = readDicomHeader(files[0]!).header.transferSyntaxUID;
   // Gaps shorter than the quiet period, spread so the whole study takes a minute or more.
   const gapMs = Math.ceil(61_000 / (files.length - 1));
@@ -169,7 +164,7 @@ test('a study whose instances arrive one by one over a minute, shuffled, is anal
   const started = Date.now();
   for (const [i, f] of files.entries()) {
     if (i > 0) await sleep(gapMs);
-    const sent = await dcmtk('storescu', ['-aet', 'MODALITY', '-aec', 'ICHDETECT', ...(propose[syntax] ? [propose[syntax]!] : []), '127.0.0.1', String(serve.dimsePort), f]);
+    const sent = await dcmtk('storescu', ['-aet', 'MODALITY', '-aec', 'ICHDETECT', ...(PROPOSE[syntax] ? [PROPOSE[syntax]!] : []), '127.0.0.1', String(serve.dimsePort), f]);
     assert.equal(sent.status, 0, sent.stderr);
     assert.equal(runs.get(uid) ?? 0, 0, `not analysed while instances still arrive (after ${i + 1} of ${files.length})`);
   }

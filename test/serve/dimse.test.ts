@@ -2,7 +2,6 @@
 // Storage SCP — AE titles checked at association, C-STORE into the same store as STOW-RS, a study
 // sent in two associations analysed once it is quiet, whole, with ich predict's probabilities.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { readDicomHeader } from '../../src/dicom/read.js';
@@ -10,6 +9,7 @@ import { predictFiles } from '../../src/predict/predictor.js';
 import { buildServer, type Serve } from '../../src/serve/server.js';
 import { phantomModel } from '../helpers/phantom-model.js';
 import { pydicomFile, TempDir } from '../helpers/paths.js';
+import { dcmtkAsync as dcmtk, PROPOSE } from '../helpers/dcmtk.js';
 
 let tmp: TempDir;
 let model: string;
@@ -17,13 +17,7 @@ let data: string;
 let serve: Serve;
 const QUIET_SECONDS = 2;
 
-/** A dcmtk tool run without blocking the event loop (the SCP answers in this process). */
-function dcmtk(tool: string, args: string[]): Promise<{ status: number; stderr: string }> {
-  return new Promise((done) => execFile(tool, args, { encoding: 'utf8', timeout: 60_000 }, (err, _stdout, stderr) => done({ status: err ? Number((err as { code?: number }).code ?? 1) : 0, stderr })));
-}
 
-/** storescu's flag proposing a compressed transfer syntax (it proposes uncompressed ones only by default). */
-const PROPOSE: Record<string, string> = { '1.2.840.10008.1.2.5': '--propose-rle', '1.2.840.10008.1.2.4.70': '--propose-lossless', '1.2.840.10008.1.2.4.80': '--propose-jls-lossless' };
 
 before(async () => {
   tmp = new TempDir();

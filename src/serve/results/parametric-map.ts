@@ -7,7 +7,7 @@
 import { formatDecimalString } from '../../dicom/write.js';
 import { uidFromName } from '../../dicom/write-uids.js';
 import type { Label } from '../../data/labels.js';
-import { code, FINDINGS, NO_UNITS } from './codes.js';
+import { code, FINDINGS, NO_UNITS, PRIVATE_SCHEMES } from './codes.js';
 import { derivedHeader, type DerivedSeries, NOT_FOR_DIAGNOSTIC_USE } from './derived.js';
 
 export const PARAMETRIC_MAP_UID = '1.2.840.10008.5.1.4.1.1.30';
@@ -76,6 +76,7 @@ export function parametricMap(m: MapInput, now = new Date()): Record<string, unk
   const header = derivedHeader(source, { sopClassUID: PARAMETRIC_MAP_UID, modality: 'OT', seriesNumber: PM_SERIES_NUMBER, seriesDescription: `ichdetect attribution maps, ${NOT_FOR_DIAGNOSTIC_USE}`, model: m.model }, now);
   return {
     ...header,
+    CodingSchemeIdentificationSequence: PRIVATE_SCHEMES,
     FrameOfReferenceUID: frameOfReference(source),
     PositionReferenceIndicator: '',
     ImageType: IMAGE_TYPE,
