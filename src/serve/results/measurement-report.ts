@@ -30,9 +30,8 @@ const image = (rel: string, i: Instance, name?: Code) => {
   if (!name) delete item.ConceptNameCodeSequence;
   return item;
 };
-const container = (rel: string | undefined, name: Code, children: Item[], template?: string) => ({
-  ...plain(new ContainerContentItem({ name, relationshipType: rel ?? 'CONTAINS' })),
-  ...(rel ? {} : { RelationshipType: undefined }),
+const container = (rel: string, name: Code, children: Item[], template?: string) => ({
+  ...plain(new ContainerContentItem({ name, relationshipType: rel })),
   ...(template ? { ContentTemplateSequence: [{ MappingResource: 'DCMR', TemplateIdentifier: template }] } : {}),
   ContentSequence: children,
 });
@@ -83,7 +82,8 @@ export function measurementReport(r: ReportInput, now = new Date()): Record<stri
   const bySop = new Map(r.evidence.map((e) => [e.sop, e]));
   const model = r.model;
   const header = derivedHeader(r.keySlice, { sopClassUID: COMPREHENSIVE_SR_UID, modality: 'SR', seriesNumber: SR_SERIES_NUMBER, seriesDescription: `ichdetect hemorrhage report, ${NOT_FOR_DIAGNOSTIC_USE}`, model }, now);
-  const root = container(undefined, DCM.imagingMeasurementReport, [
+  // The root: its content item attributes go into the data set itself, without a relationship.
+  const root = container('CONTAINS', DCM.imagingMeasurementReport, [
     coded('HAS CONCEPT MOD', DCM.language, ENGLISH),
     coded('HAS OBS CONTEXT', DCM.observerType, DCM.device),
     uidRef('HAS OBS CONTEXT', DCM.deviceObserverUid, deviceUid(model)),
@@ -98,7 +98,6 @@ export function measurementReport(r: ReportInput, now = new Date()): Record<stri
       ...(assessment?.leftOut ? [text('CONTAINS', DCM.comment, `${assessment.leftOut} slices were left out of the analysis (input conformance): ${Object.entries(assessment.leftOutReasons).map(([c, n]) => `${c} ${n}`).join(', ')}.`)] : []),
     ]),
   ], '1500');
-  delete (root as Item).RelationshipType;
   const { ValueType, ConceptNameCodeSequence, ContinuityOfContent, ContentTemplateSequence, ContentSequence } = root as Item;
   return {
     ...header,
