@@ -1,6 +1,6 @@
 // `ich pacs pull`: studies from a PACS over DICOMweb (dicomweb.ts) — found by QIDO-RS (CT studies,
 // optionally since a date), retrieved by WADO-RS, stored as the service stores uploads, analysed
-// with a model folder, and with `push` stored back (push.ts): by STOW-RS, or by C-STORE to `pushTo`.
+// with a model folder, and with `push` stored back (push.ts): by STOW-RS, or by C-STORE to a dimse:// target.
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
