@@ -1,12 +1,10 @@
 // The key slices of a study as a Key Object Selection document (PS3.3 A.35.4, TID 2010): "Of
 // Interest", with a description of which label each slice drives and at what probability, so a PACS
 // can flag the study and open it at those slices.
-import dcmjs from 'dcmjs';
 import { DCM, ENGLISH } from './codes.js';
 import { derivedHeader, deviceUid, MANUFACTURER, NOT_FOR_DIAGNOSTIC_USE, NOT_FOR_DIAGNOSTIC_USE_SENTENCE } from './derived.js';
 import type { KeySlice } from './key-slices.js';
-
-const { CodeContentItem, ImageContentItem, TextContentItem, UIDRefContentItem } = dcmjs.sr.valueTypes;
+import { coded, image, text, uidRef } from './sr-items.js';
 
 export const KEY_OBJECT_SELECTION_UID = '1.2.840.10008.5.1.4.1.1.88.59';
 const KO_SERIES_NUMBER = 9904;
@@ -29,7 +27,6 @@ export function keyObjectSelection(k: KeyObjectInput, now = new Date()): Record<
   const description = `${k.positive ? `Slices driving the labels present (slice probability): ${drives}` : `No label is present; the slice with the highest P(any) (${k.slices[0]!.probability.toFixed(3)})`}. ${NOT_FOR_DIAGNOSTIC_USE_SENTENCE}`;
   const series = new Map<string, typeof distinct>();
   for (const s of distinct) series.set(s.series, [...(series.get(s.series) ?? []), s]);
-  const item = (i: object) => ({ ...i });
   return {
     ...derivedHeader(k.source, { sopClassUID: KEY_OBJECT_SELECTION_UID, modality: 'KO', seriesNumber: KO_SERIES_NUMBER, seriesDescription: `ichdetect key slices, ${NOT_FOR_DIAGNOSTIC_USE}`, model: k.model }, now),
     ReferencedPerformedProcedureStepSequence: [],
@@ -42,17 +39,13 @@ export function keyObjectSelection(k: KeyObjectInput, now = new Date()): Record<
     ContinuityOfContent: 'SEPARATE',
     ContentTemplateSequence: [{ MappingResource: 'DCMR', TemplateIdentifier: '2010' }],
     ContentSequence: [
-      item(new CodeContentItem({ name: DCM.language, value: ENGLISH, relationshipType: 'HAS CONCEPT MOD' })),
-      item(new CodeContentItem({ name: DCM.observerType, value: DCM.device, relationshipType: 'HAS OBS CONTEXT' })),
-      item(new UIDRefContentItem({ name: DCM.deviceObserverUid, value: deviceUid(k.model), relationshipType: 'HAS OBS CONTEXT' })),
-      item(new TextContentItem({ name: DCM.deviceObserverManufacturer, value: MANUFACTURER, relationshipType: 'HAS OBS CONTEXT' })),
-      item(new TextContentItem({ name: DCM.deviceObserverModelName, value: k.model.name, relationshipType: 'HAS OBS CONTEXT' })),
-      item(new TextContentItem({ name: DCM.keyObjectDescription, value: description, relationshipType: 'CONTAINS' })),
-      ...distinct.map((s) => {
-        const image = item(new ImageContentItem({ name: DCM.sourceOfMeasurement, referencedSOPClassUID: s.sopClassUID, referencedSOPInstanceUID: s.sop, relationshipType: 'CONTAINS' })) as Record<string, unknown>;
-        delete image.ConceptNameCodeSequence;
-        return image;
-      }),
+      coded('HAS CONCEPT MOD', DCM.language, ENGLISH),
+      coded('HAS OBS CONTEXT', DCM.observerType, DCM.device),
+      uidRef('HAS OBS CONTEXT', DCM.deviceObserverUid, deviceUid(k.model)),
+      text('HAS OBS CONTEXT', DCM.deviceObserverManufacturer, MANUFACTURER),
+      text('HAS OBS CONTEXT', DCM.deviceObserverModelName, k.model.name),
+      text('CONTAINS', DCM.keyObjectDescription, description),
+      ...distinct.map((s) => image('CONTAINS', s)),
     ],
   };
 }

@@ -4,37 +4,17 @@
 // (TID 1501) per label — tracking identifier and UID, the finding (SNOMED CT), the algorithm, the
 // probability as a NUM inferred from the key slices, and present / absent at the operating point.
 // UNVERIFIED, not for diagnostic use. A study not assessed carries no probabilities: a TEXT says why.
-import dcmjs from 'dcmjs';
 import { LABELS, type Label } from '../../data/labels.js';
 import type { StudyPrediction } from '../../predict/studies.js';
 import { formatDecimalString } from '../../dicom/write.js';
 import { uidFromName } from '../../dicom/write-uids.js';
-import { ABSENT, type Code, CT_OF_HEAD, DCM, ENGLISH, FINDINGS, NO_UNITS, PRESENT, PRIVATE_SCHEMES } from './codes.js';
+import { ABSENT, CT_OF_HEAD, DCM, ENGLISH, FINDINGS, NO_UNITS, PRESENT, PRIVATE_SCHEMES } from './codes.js';
 import { derivedHeader, deviceUid, MANUFACTURER, NOT_FOR_DIAGNOSTIC_USE, NOT_FOR_DIAGNOSTIC_USE_SENTENCE } from './derived.js';
 import { OPERATING_POINT, reportedProbabilities } from './key-slices.js';
-
-const { CodeContentItem, ContainerContentItem, ImageContentItem, NumContentItem, TextContentItem, UIDRefContentItem } = dcmjs.sr.valueTypes;
+import { coded, container, image, type Instance, type Item, num as numItem, text, uidRef } from './sr-items.js';
 
 export const COMPREHENSIVE_SR_UID = '1.2.840.10008.5.1.4.1.1.88.33';
 const SR_SERIES_NUMBER = 9901;
-
-type Item = Record<string, unknown>;
-type Instance = { sop: string; series: string; sopClassUID: string };
-
-const plain = (i: object): Item => ({ ...i });
-const text = (rel: string, name: Code, value: string) => plain(new TextContentItem({ name, value, relationshipType: rel }));
-const coded = (rel: string, name: Code, value: Code) => plain(new CodeContentItem({ name, value, relationshipType: rel }));
-const uidRef = (rel: string, name: Code, value: string) => plain(new UIDRefContentItem({ name, value, relationshipType: rel }));
-const image = (rel: string, i: Instance, name?: Code) => {
-  const item = plain(new ImageContentItem({ name: name ?? DCM.sourceOfMeasurement, referencedSOPClassUID: i.sopClassUID, referencedSOPInstanceUID: i.sop, relationshipType: rel }));
-  if (!name) delete item.ConceptNameCodeSequence;
-  return item;
-};
-const container = (rel: string, name: Code, children: Item[], template?: string) => ({
-  ...plain(new ContainerContentItem({ name, relationshipType: rel })),
-  ...(template ? { ContentTemplateSequence: [{ MappingResource: 'DCMR', TemplateIdentifier: template }] } : {}),
-  ContentSequence: children,
-});
 
 export interface ReportInput {
   /** The key slice's attributes (readInstance): patient, study, and the image the report references. */
@@ -55,7 +35,7 @@ function measurementGroup(r: ReportInput, label: Label, bySop: Map<string, Insta
   const notAssessed = r.study.assessment?.status === 'not-assessed';
   const keys = (r.study.drivers[label] ?? []).slice(0, 1).map((d) => bySop.get(d.sop)).filter((i): i is Instance => !!i);
   const p = probs[label];
-  const num = { ...plain(new NumContentItem({ name: DCM.probability, value: p, unit: NO_UNITS, relationshipType: 'CONTAINS' })) };
+  const num = numItem('CONTAINS', DCM.probability, p, NO_UNITS);
   num.MeasuredValueSequence = [{ NumericValue: formatDecimalString(p), FloatingPointValue: p, MeasurementUnitsCodeSequence: [NO_UNITS] }];
   num.ContentSequence = keys.map((k) => image('INFERRED FROM', k, DCM.sourceOfMeasurement));
   return container('CONTAINS', DCM.measurementGroup, [
@@ -98,7 +78,7 @@ export function measurementReport(r: ReportInput, now = new Date()): Record<stri
       ...(assessment?.leftOut ? [text('CONTAINS', DCM.comment, `${assessment.leftOut} slices were left out of the analysis (input conformance): ${Object.entries(assessment.leftOutReasons).map(([c, n]) => `${c} ${n}`).join(', ')}.`)] : []),
     ]),
   ], '1500');
-  const { ValueType, ConceptNameCodeSequence, ContinuityOfContent, ContentTemplateSequence, ContentSequence } = root as Item;
+  const { ValueType, ConceptNameCodeSequence, ContinuityOfContent, ContentTemplateSequence, ContentSequence } = root;
   return {
     ...header,
     ReferencedPerformedProcedureStepSequence: [],
