@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import dcmjs from 'dcmjs';
 import { decodeIso2022, needsIso2022 } from './iso2022.js';
+import { parseDicomBytes } from './parse.js';
 
 const { DicomMessage, DicomMetaDictionary } = dcmjs.data;
 
@@ -19,24 +20,13 @@ function rawUids(elements: Elements): Elements {
   return elements;
 }
 
-/** Where a Part 10 file's Specific Character Set value lies, and its values (undefined when the data set has none before (0008,0006)). */
+/** Where the Specific Character Set value lies in `b`, and its values (from the project's own header parse), or undefined when there is none. */
 function specificCharacterSet(b: Buffer): { offset: number; length: number; values: string[] } | undefined {
-  if (b.length < 144 || b.toString('latin1', 128, 132) !== 'DICM') return undefined;
-  let at = 144 + b.readUInt32LE(140);
-  const syntax = b.toString('latin1', 132, at).match(/1\.2\.840\.10008\.1\.2(\.[0-9.]+)?/g)?.at(-1);
-  const implicit = syntax === '1.2.840.10008.1.2';
-  while (at + 8 <= b.length) {
-    const tag = b.readUInt16LE(at) * 0x10000 + b.readUInt16LE(at + 2);
-    if (tag > 0x00080005) return undefined;
-    const vr = b.toString('latin1', at + 4, at + 6);
-    const long = implicit || ['OB', 'OW', 'OF', 'SQ', 'UT', 'UN', 'UC', 'UR', 'OD', 'OL', 'OV'].includes(vr);
-    const header = implicit ? 8 : long ? 12 : 8;
-    const length = implicit ? b.readUInt32LE(at + 4) : long ? b.readUInt32LE(at + 8) : b.readUInt16LE(at + 6);
-    if (tag === 0x00080005) return { offset: at + header, length, values: b.toString('latin1', at + header, at + header + length).split('\\').map((v) => v.trim()) };
-    if (length === 0xffffffff) return undefined;
-    at += header + length;
-  }
-  return undefined;
+  const { dataSet } = parseDicomBytes(b, { untilPixelData: true, isWholeFile: true });
+  const el = dataSet.elements.x00080005;
+  // A deflated data set is parsed from inflated bytes: its offsets do not point into `b`.
+  if (!el || dataSet.byteArray !== b) return undefined;
+  return { offset: el.dataOffset, length: el.length, values: b.toString('latin1', el.dataOffset, el.dataOffset + el.length).split('\\').map((v) => v.trim()) };
 }
 
 const TEXT_VRS = new Set(['SH', 'LO', 'ST', 'LT', 'PN', 'UC', 'UT']);
