@@ -155,6 +155,8 @@ test('the Parametric Map holds each key slice\'s attribution on its grid, refere
     const n = Number(src.Rows) * Number(src.Columns);
     const expected = overlayOnGrid(await attributions.overlay(s.path, s.sop, LABELS.indexOf(s.label)), Number(src.Rows), Number(src.Columns));
     assert.deepEqual(pixels.subarray(k * n, (k + 1) * n), expected, `frame ${k + 1}: ${s.label}`);
+    const rwv = frames[k]!.RealWorldValueMappingSequence![0]!;
+    assert.deepEqual([rwv.DoubleFloatRealWorldValueFirstValueMapped, rwv.DoubleFloatRealWorldValueLastValueMapped], [Math.min(...expected), Math.max(...expected)], `frame ${k + 1}: its range`);
     assert.equal(pm.FrameOfReferenceUID, src.FrameOfReferenceUID);
   }
   assert.equal(((pm.ReferencedSeriesSequence as Record<string, unknown>[])[0]!).SeriesInstanceUID, seriesUid);

@@ -30,6 +30,17 @@ export interface MapInput {
   samples: number;
 }
 
+/** The first and last values mapped: the lowest and highest value of a frame. */
+function range(values: Float32Array): { DoubleFloatRealWorldValueFirstValueMapped: number; DoubleFloatRealWorldValueLastValueMapped: number } {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return { DoubleFloatRealWorldValueFirstValueMapped: lo, DoubleFloatRealWorldValueLastValueMapped: hi };
+}
+
 const numbers = (v: unknown): number[] => ([] as unknown[]).concat(v ?? []).map(Number);
 const dsList = (v: readonly number[]) => v.map(formatDecimalString);
 
@@ -57,12 +68,9 @@ export function parametricMap(m: MapInput, now = new Date()): Record<string, unk
   const columns = Number(first.slice.Columns);
   const n = rows * columns;
   const pixels = new Float32Array(n * m.frames.length);
-  let min = 0;
-  let max = 0;
   m.frames.forEach((f, k) => {
     if (Number(f.slice.Rows) !== rows || Number(f.slice.Columns) !== columns || f.values.length !== n) throw new Error(`frame ${k + 1}: ${String(f.slice.Rows)}×${String(f.slice.Columns)} differs from ${rows}×${columns}`);
     pixels.set(f.values, k * n);
-    for (const v of f.values) if (v < min) min = v; else if (v > max) max = v;
   });
   const source = first.slice;
   const p0 = plane(source, 0);
@@ -122,8 +130,8 @@ export function parametricMap(m: MapInput, now = new Date()): Record<string, unk
           SourceImageSequence: [{ ReferencedSOPClassUID: f.slice.SOPClassUID, ReferencedSOPInstanceUID: f.slice.SOPInstanceUID, PurposeOfReferenceCodeSequence: [code('121322', 'DCM', 'Source image for image processing operation')] }],
         }],
         RealWorldValueMappingSequence: [{
-          DoubleFloatRealWorldValueFirstValueMapped: min,
-          DoubleFloatRealWorldValueLastValueMapped: max,
+          // The range of this frame's values (the slope and intercept map them as they are).
+          ...range(f.values),
           RealWorldValueIntercept: 0,
           RealWorldValueSlope: 1,
           LUTExplanation: `SHAP value of P(${f.label}), ${m.samples} samples`.slice(0, 64),
